@@ -1,0 +1,241 @@
+// Tensor and reverse-mode autograd, the whole idea in one file.
+//
+// Every op that produces a tensor from inputs that need gradients records, on
+// the output, the op's name, its inputs and a backward rule: a function from
+// the gradient of the output to the gradients of the inputs. That record is
+// the tape. `backward()` orders the recorded graph topologically from the
+// output, seeds d(out)/d(out) = 1, and walks it in reverse, calling each rule
+// and summing the gradients of a tensor used more than once. Leaves that
+// require gradients (parameters, or an input such as OCGAN's mined latent)
+// receive theirs in `.grad`.
+//
+// Storage is a float32 GPU buffer, NCHW, contiguous. Views (reshape, detach)
+// share storage, which is reference-counted and returned to the pool when the
+// last tensor using it is disposed.
+
+import { runtime, grid } from "../gpu/index.js";
+import { track, keep } from "./scope.js";
+import accumulateWgsl from "../../shaders/accumulate.wgsl";
+
+/** Maps the gradient of an op's output to the gradients of its inputs (null where none is needed). */
+export type BackwardRule = (grad: Tensor) => (Tensor | null)[];
+
+class Storage {
+  refs = 1;
+  constructor(readonly buffer: GPUBuffer) {}
+}
+
+let gradEnabled = true;
+let nextId = 0;
+
+export function shapeSize(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new Error(`invalid shape [${shape.join(", ")}]: dimensions must be non-negative integers`);
+    n *= d;
+  }
+  return n;
+}
+
+export class Tensor {
+  readonly id = nextId++;
+  readonly size: number;
+  grad: Tensor | null = null;
+  /** The tape: which op made this tensor, from what, and how to send its gradient back. */
+  inputs: readonly Tensor[] = [];
+  backwardRule: BackwardRule | null = null;
+  private storage: Storage | null;
+
+  constructor(
+    readonly shape: readonly number[],
+    storage: GPUBuffer | Storage,
+    public requiresGrad = false,
+    readonly op = "leaf",
+  ) {
+    this.size = shapeSize(shape);
+    if (storage instanceof Storage) {
+      storage.refs++;
+      this.storage = storage;
+    } else {
+      this.storage = new Storage(storage);
+    }
+    track(this);
+  }
+
+  /** The GPU buffer holding the values; throws after dispose(). */
+  get buffer(): GPUBuffer {
+    if (!this.storage) throw new Error(`tensor #${this.id} (${this.op}, [${this.shape}]) used after dispose()`);
+    return this.storage.buffer;
+  }
+
+  get disposed(): boolean {
+    return this.storage === null;
+  }
+
+  /** A tensor of another shape over the same storage, outside the tape. */
+  view(shape: readonly number[] = this.shape, op = "view"): Tensor {
+    if (shapeSize(shape) !== this.size) {
+      throw new Error(`cannot view tensor of shape [${this.shape}] (${this.size} elements) as [${shape}]`);
+    }
+    if (!this.storage) throw new Error(`tensor #${this.id} (${this.op}) used after dispose()`);
+    return new Tensor(shape, this.storage, false, op);
+  }
+
+  /** The same values, cut from the tape: no gradient flows through it. */
+  detach(): Tensor {
+    return this.view(this.shape, "detach");
+  }
+
+  dispose(): void {
+    const s = this.storage;
+    if (!s) return;
+    this.storage = null;
+    this.inputs = [];
+    this.backwardRule = null;
+    if (--s.refs === 0) runtime().pool.release(s.buffer);
+  }
+
+  /** Reads the values back (submits pending GPU work). */
+  async toArray(): Promise<Float32Array> {
+    return runtime().read(this.buffer, this.size * 4);
+  }
+
+  async item(): Promise<number> {
+    if (this.size !== 1) throw new Error(`item() needs a tensor of one element, got shape [${this.shape}]`);
+    return (await this.toArray())[0];
+  }
+
+  /**
+   * Reverse-mode differentiation from this tensor. Without an argument the tensor
+   * must hold one element and its gradient is taken as 1. Gradients accumulate
+   * into `.grad` of every leaf that requires them; the tape is freed afterwards.
+   */
+  backward(seed?: Tensor): void {
+    if (!seed && this.size !== 1) {
+      throw new Error(`backward() without a gradient needs a scalar, got shape [${this.shape}]`);
+    }
+    if (!this.requiresGrad) throw new Error(`backward(): tensor (${this.op}) does not require grad; nothing was recorded`);
+    const order = topologicalOrder(this);
+    const grads = new Map<Tensor, Tensor>();
+    grads.set(this, seed ? seed.view() : fill([...this.shape], 1));
+    for (let k = order.length - 1; k >= 0; k--) {
+      const node = order[k];
+      const g = grads.get(node);
+      if (!g) continue;
+      grads.delete(node);
+      if (!node.backwardRule) {
+        // A leaf: the gradient escapes every scope and accumulates in .grad.
+        keep(g);
+        if (node.grad) {
+          const sum = keep(accumulate(node.grad, g));
+          node.grad.dispose();
+          g.dispose();
+          node.grad = sum;
+        } else {
+          node.grad = g;
+        }
+        continue;
+      }
+      const inputGrads = node.backwardRule(g);
+      const taken = new Set<Tensor>();
+      node.inputs.forEach((input, i) => {
+        let ig = inputGrads[i];
+        if (!ig || !input.requiresGrad) return;
+        if (ig === g || taken.has(ig)) ig = ig.view();
+        taken.add(ig);
+        const previous = grads.get(input);
+        if (previous) {
+          grads.set(input, accumulate(previous, ig));
+          previous.dispose();
+          ig.dispose();
+        } else {
+          grads.set(input, ig);
+        }
+      });
+      for (const ig of inputGrads) if (ig && ig !== g && !taken.has(ig)) ig.dispose();
+      g.dispose();
+      node.inputs = [];
+      node.backwardRule = null;
+    }
+  }
+}
+
+/** Every tensor on the tape behind `root`, inputs before the tensors made from them. */
+export function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  const stack: [Tensor, number][] = [[root, 0]]; // iterative DFS: deep graphs must not overflow the JS stack
+  visited.add(root);
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [node, next] = top;
+    if (next < node.inputs.length) {
+      top[1]++;
+      const input = node.inputs[next];
+      if (input.requiresGrad && !visited.has(input)) {
+        visited.add(input);
+        stack.push([input, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(node);
+    }
+  }
+  return order;
+}
+
+/**
+ * Puts `out` on the tape as the result of `op` applied to `inputs`, if gradients
+ * are enabled and any input needs one. Every op calls this once.
+ */
+export function record(op: string, inputs: readonly Tensor[], out: Tensor, rule: BackwardRule): Tensor {
+  if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
+    out.requiresGrad = true;
+    out.inputs = inputs;
+    out.backwardRule = rule;
+  }
+  return out;
+}
+
+/** Runs fn with recording switched off (evaluation, frozen networks, optimiser updates). */
+export function noGrad<T>(fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** A new uninitialised tensor of `shape` whose storage comes from the pool. */
+export function empty(shape: readonly number[], op = "empty"): Tensor {
+  return new Tensor(shape, runtime().pool.acquire(shapeSize(shape) * 4), false, op);
+}
+
+/** A new tensor holding `data`. */
+export function fromData(data: ArrayLike<number>, shape: readonly number[], requiresGrad = false): Tensor {
+  const size = shapeSize(shape);
+  if (data.length !== size) {
+    throw new Error(`tensor(): ${data.length} values given for shape [${shape}], which holds ${size}`);
+  }
+  const values = data instanceof Float32Array ? data : Float32Array.from(data);
+  return new Tensor(shape, runtime().upload(values), requiresGrad);
+}
+
+/** A tensor of `shape` with every element equal to `value`. */
+export function fill(shape: readonly number[], value: number): Tensor {
+  return fromData(new Float32Array(shapeSize(shape)).fill(value), shape);
+}
+
+function accumulate(a: Tensor, b: Tensor): Tensor {
+  const rt = runtime();
+  const out = empty(a.shape, "accumulate");
+  const kernel = rt.kernel("accumulate.wgsl", accumulateWgsl, "accumulate");
+  rt.launch(kernel, { a: a.buffer, b: b.buffer, out: out.buffer }, { n: a.size }, grid(Math.ceil(a.size / 256)));
+  return out;
+}

@@ -1,0 +1,48 @@
+// Acquiring an adapter and a device. The host passes its `GPU` object in
+// (navigator.gpu in a page, the `webgpu` package's create() in Node), so the
+// core never touches a host API itself.
+
+import { Runtime, GpuError, type AdapterReport } from "./runtime.js";
+
+export interface InitOptions {
+  /** The host's WebGPU entry point; defaults to globalThis.navigator.gpu. */
+  gpu?: GPU;
+  /** An existing device to use instead of requesting one. */
+  device?: GPUDevice;
+  powerPreference?: GPUPowerPreference;
+}
+
+const NO_WEBGPU =
+  "WebGPU is not available. In Chromium, launch with --enable-unsafe-webgpu (headless on a machine without a GPU " +
+  "uses SwiftShader: install Debian's 'chromium' package) and serve the page from http://127.0.0.1 or localhost, " +
+  "since navigator.gpu exists only in a secure context.";
+
+function describe(info: GPUAdapterInfo | undefined, features: Iterable<string>): AdapterReport {
+  return {
+    vendor: info?.vendor ?? "",
+    architecture: info?.architecture ?? "",
+    device: info?.device ?? "",
+    description: info?.description ?? "",
+    features: [...features].sort(),
+  };
+}
+
+export async function createRuntime(options: InitOptions = {}): Promise<Runtime> {
+  if (options.device) {
+    const device = options.device;
+    return new Runtime(device, describe((device as { adapterInfo?: GPUAdapterInfo }).adapterInfo, device.features));
+  }
+  const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (!gpu) throw new GpuError(NO_WEBGPU);
+  const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? "high-performance" });
+  if (!adapter) throw new GpuError(`requestAdapter() returned null. ${NO_WEBGPU}`);
+  // Ask for the adapter's own limits on buffer sizes: the defaults (128/256 MiB) are
+  // too small for the paper preset's activations at large batch sizes.
+  const want = ["maxBufferSize", "maxStorageBufferBindingSize", "maxComputeWorkgroupStorageSize",
+    "maxComputeInvocationsPerWorkgroup", "maxStorageBuffersPerShaderStage"] as const;
+  const requiredLimits: Record<string, number> = {};
+  for (const name of want) requiredLimits[name] = adapter.limits[name];
+  const requiredFeatures = (["timestamp-query"] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
+  return new Runtime(device, describe(adapter.info, adapter.features));
+}

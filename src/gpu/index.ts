@@ -1,0 +1,17 @@
+// The process-wide runtime that ops dispatch on, set once by init().
+import type { Runtime } from "./runtime.js";
+
+let current: Runtime | null = null;
+
+export function setRuntime(runtime: Runtime | null): void {
+  current = runtime;
+}
+
+export function runtime(): Runtime {
+  if (!current) throw new Error("no GPU runtime: call `await init()` before creating tensors");
+  return current;
+}
+
+export { Runtime, GpuError, grid, type AdapterReport, type RuntimeStats } from "./runtime.js";
+export { createRuntime, type InitOptions } from "./device.js";
+export type { Kernel } from "./kernel.js";

@@ -1,0 +1,263 @@
+// The GPU runtime: one device, a pipeline cache, one buffer pool, and command
+// batching. Ops call `launch` to record a dispatch; nothing is submitted until a
+// value is read back (`read`) or a step ends (`flush`). Per-dispatch scalar
+// arguments are packed into one uniform arena written once per submit.
+//
+// Errors are never silent: WGSL compile errors are caught in a validation error
+// scope and reported with the kernel's name and line; uncaptured errors and a
+// lost device are raised at the next launch, flush or read.
+
+import { BufferPool, type PoolStats } from "./pool.js";
+import { formatCompileMessage, layoutOf, type Kernel } from "./kernel.js";
+
+export interface AdapterReport {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  features: string[];
+}
+
+export interface RuntimeStats extends PoolStats {
+  dispatches: number;
+  submits: number;
+  readbacks: number;
+  pipelines: number;
+}
+
+const ARENA_BYTES = 256 * 1024; // 1024 dispatches of scalar arguments per submit
+const SLOT_ALIGN = 256; // minUniformBufferOffsetAlignment's default
+const RETIRING_FLUSH_BYTES = 512 * 1024 * 1024; // submit early so freed memory can be reused
+
+export class GpuError extends Error {
+  override name = "GpuError";
+}
+
+export class Runtime {
+  readonly pool: BufferPool;
+  private pipelines = new Map<string, Kernel>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private arena: GPUBuffer;
+  private arenaData = new ArrayBuffer(ARENA_BYTES);
+  private arenaUsed = 0;
+  private pendingChecks: Promise<void>[] = [];
+  private fatal: Error | null = null;
+  private counters = { dispatches: 0, submits: 0, readbacks: 0 };
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapter: AdapterReport,
+  ) {
+    this.pool = new BufferPool(device);
+    this.arena = device.createBuffer({ size: ARENA_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    device.lost.then((info) => {
+      if (info.reason !== "destroyed") {
+        this.fatal ??= new GpuError(`GPU device lost (${info.reason}): ${info.message || "no message"}`);
+      } else {
+        this.fatal ??= new GpuError("GPU device was destroyed");
+      }
+    });
+    device.addEventListener("uncapturederror", (event) => {
+      const error = (event as GPUUncapturedErrorEvent).error;
+      this.fatal ??= new GpuError(`WebGPU error: ${error.message}`);
+    });
+  }
+
+  /** Throws the first fatal error (lost device, compile error, validation error) seen so far. */
+  private throwIfFatal(): void {
+    if (this.fatal) throw this.fatal;
+  }
+
+  /**
+   * The kernel for `entry` in `code`, compiled once per (code, entry) pair.
+   * `name` is the shader file, used in error messages.
+   */
+  kernel(name: string, code: string, entry: string): Kernel {
+    const key = `${entry}\u0000${code}`;
+    const cached = this.pipelines.get(key);
+    if (cached) return cached;
+    this.throwIfFatal();
+    const fullName = `${name}:${entry}`;
+    const layout = layoutOf(fullName, code, entry);
+    const entries: GPUBindGroupLayoutEntry[] = layout.buffers.map((b) => ({
+      binding: b.binding,
+      visibility: GPUShaderStage.COMPUTE,
+      buffer: { type: b.kind },
+    }));
+    if (layout.params) {
+      entries.push({ binding: layout.params.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: "uniform" } });
+    }
+    const device = this.device;
+    device.pushErrorScope("validation");
+    const module = device.createShaderModule({ label: fullName, code });
+    const bindGroupLayout = device.createBindGroupLayout({ label: fullName, entries });
+    const pipeline = device.createComputePipeline({
+      label: fullName,
+      layout: device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] }),
+      compute: { module, entryPoint: entry },
+    });
+    this.pendingChecks.push(
+      device.popErrorScope().then(async (error) => {
+        if (!error) return;
+        const info = await module.getCompilationInfo();
+        const errors = info.messages.filter((m) => m.type === "error");
+        const detail = errors.length
+          ? errors.map((m) => formatCompileMessage(fullName, code, m)).join("\n")
+          : `${fullName}: ${error.message}`;
+        this.fatal ??= new GpuError(`WGSL compile error in kernel ${detail}`);
+      }),
+    );
+    const kernel: Kernel = { name: fullName, pipeline, bindGroupLayout, layout };
+    this.pipelines.set(key, kernel);
+    return kernel;
+  }
+
+  /** Compiles a kernel and waits for the compiler's verdict (tests and start-up checks). */
+  async compile(name: string, code: string, entry: string): Promise<Kernel> {
+    const kernel = this.kernel(name, code, entry);
+    await this.checkErrors();
+    return kernel;
+  }
+
+  /** Resolves once every compile started so far is checked; rejects with the first error. */
+  async checkErrors(): Promise<void> {
+    const checks = this.pendingChecks;
+    this.pendingChecks = [];
+    await Promise.all(checks);
+    this.throwIfFatal();
+  }
+
+  /**
+   * Records one dispatch. `buffers` maps every storage binding of the entry point
+   * by name; `params` fills its uniform struct by member name; `workgroups` is the
+   * dispatch grid.
+   */
+  launch(
+    kernel: Kernel,
+    buffers: Record<string, GPUBuffer>,
+    params: Record<string, number>,
+    workgroups: readonly [number, number?, number?],
+  ): void {
+    this.throwIfFatal();
+    const { layout } = kernel;
+    const entries: GPUBindGroupEntry[] = layout.buffers.map((b) => {
+      const buffer = buffers[b.name];
+      if (!buffer) throw new Error(`kernel ${kernel.name}: no buffer given for binding '${b.name}'`);
+      return { binding: b.binding, resource: { buffer } };
+    });
+    if (layout.params) {
+      const slot = layout.params;
+      if (this.arenaUsed + slot.size > ARENA_BYTES) this.flush();
+      const view = new DataView(this.arenaData, this.arenaUsed, slot.size);
+      for (const m of slot.members) {
+        const value = params[m.name];
+        if (value === undefined || Number.isNaN(value) && m.type !== "f32") {
+          throw new Error(`kernel ${kernel.name}: parameter '${m.name}' missing or not a number`);
+        }
+        if (m.type === "f32") view.setFloat32(m.offset, value, true);
+        else if (m.type === "u32") view.setUint32(m.offset, value, true);
+        else view.setInt32(m.offset, value, true);
+      }
+      entries.push({ binding: slot.binding, resource: { buffer: this.arena, offset: this.arenaUsed, size: slot.size } });
+      this.arenaUsed += Math.ceil(slot.size / SLOT_ALIGN) * SLOT_ALIGN;
+    }
+    const [x, y = 1, z = 1] = workgroups;
+    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    if (x > max || y > max || z > max) {
+      throw new RangeError(`kernel ${kernel.name}: dispatch [${x}, ${y}, ${z}] exceeds ${max} workgroups per dimension`);
+    }
+    if (x === 0 || y === 0 || z === 0) return;
+    const bindGroup = this.device.createBindGroup({ layout: kernel.bindGroupLayout, entries });
+    const pass = this.computePass();
+    pass.setPipeline(kernel.pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+    this.counters.dispatches++;
+    if (this.pool.retiringBytes > RETIRING_FLUSH_BYTES) this.flush();
+  }
+
+  private commandEncoder(): GPUCommandEncoder {
+    return (this.encoder ??= this.device.createCommandEncoder());
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    return (this.pass ??= this.commandEncoder().beginComputePass());
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+
+  /** Records a buffer-to-buffer copy in order with the dispatches. */
+  copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
+    this.throwIfFatal();
+    this.endPass();
+    this.commandEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+  }
+
+  /** A pooled buffer holding `data`. */
+  upload(data: Float32Array | Uint32Array | Int32Array): GPUBuffer {
+    this.throwIfFatal();
+    const buffer = this.pool.acquire(data.byteLength);
+    // Safe: a pooled buffer handed out is not used by any unsubmitted command (see pool.ts).
+    this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return buffer;
+  }
+
+  /** Submits everything recorded so far. */
+  flush(): void {
+    this.throwIfFatal();
+    this.endPass();
+    if (this.arenaUsed > 0) {
+      this.device.queue.writeBuffer(this.arena, 0, this.arenaData, 0, this.arenaUsed);
+      this.arenaUsed = 0;
+    }
+    if (this.encoder) {
+      this.device.queue.submit([this.encoder.finish()]);
+      this.encoder = null;
+      this.counters.submits++;
+    }
+    this.pool.afterSubmit();
+  }
+
+  /** Submits pending work and reads `bytes` bytes of `buffer` back as float32. */
+  async read(buffer: GPUBuffer, bytes: number, offset = 0): Promise<Float32Array> {
+    await this.checkErrors();
+    const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    try {
+      this.copy(buffer, staging, bytes, offset, 0);
+      this.flush();
+      this.counters.readbacks++;
+      const lost = this.device.lost.then(() => {
+        throw this.fatal ?? new GpuError("GPU device lost during a read");
+      });
+      await Promise.race([staging.mapAsync(GPUMapMode.READ), lost]);
+      const out = new Float32Array(staging.getMappedRange().slice(0));
+      staging.unmap();
+      this.throwIfFatal();
+      return out;
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  /** Waits until the GPU has finished all submitted work. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.checkErrors();
+  }
+
+  stats(): RuntimeStats {
+    return { ...this.pool.snapshot(), ...this.counters, pipelines: this.pipelines.size };
+  }
+}
+
+/** Splits `total` workgroups into a grid within the per-dimension limit. */
+export function grid(total: number, max = 65535): [number, number] {
+  if (total <= max) return [total, 1];
+  const y = Math.ceil(total / max);
+  return [Math.ceil(total / y), y];
+}

@@ -1,0 +1,19 @@
+// The public API, PyTorch-like: `await init()`, then tensors, ops, F, nn and Adam.
+import { createRuntime, setRuntime, runtime, type InitOptions, type AdapterReport } from "./gpu/index.js";
+
+export { Tensor, noGrad, topologicalOrder, isGradEnabled } from "./autograd/tensor.js";
+export { scope, keep } from "./autograd/scope.js";
+export { runtime, GpuError, type AdapterReport, type RuntimeStats, type InitOptions } from "./gpu/index.js";
+export * from "./ops/creation.js";
+
+/** Acquires a WebGPU device (or uses the one given) and makes it the engine's. Returns the adapter's info. */
+export async function init(options: InitOptions = {}): Promise<AdapterReport> {
+  const rt = await createRuntime(options);
+  setRuntime(rt);
+  return rt.adapter;
+}
+
+/** Live GPU buffers and bytes, dispatches, submits and readbacks so far. */
+export function memoryStats() {
+  return runtime().stats();
+}
