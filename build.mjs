@@ -1,7 +1,9 @@
 // Builds every bundle with esbuild. WGSL files are imported as text, so each
 // shader lives once, in shaders/, and is bundled into the code that uses it.
+//   node build.mjs            build everything into dist/
 import * as esbuild from "esbuild";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 const common = {
   bundle: true,
@@ -13,19 +15,19 @@ const common = {
 };
 
 const page = (title, script) => `<!doctype html>
-<html><head><meta charset="utf-8"><title>${title}</title></head>
+<html><head><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,"></head>
 <body><script type="module" src="./${script}"></script></body></html>
 `;
 
-// Browser bundles: each gets a folder with an index.html that loads it.
-const browserBundles = [
-  { entry: "test/browser.ts", dir: "dist/test", title: "engine tests" },
-];
+/** Bundles `entry` for the browser into `dir`/main.js with an index.html that loads it. */
+export async function buildPage(entry, dir, title) {
+  mkdirSync(dir, { recursive: true });
+  await esbuild.build({ ...common, platform: "browser", entryPoints: [entry], outfile: `${dir}/main.js` });
+  writeFileSync(`${dir}/index.html`, page(title, "main.js"));
+}
 
-await Promise.all(
-  browserBundles.map(async ({ entry, dir, title }) => {
-    mkdirSync(dir, { recursive: true });
-    await esbuild.build({ ...common, platform: "browser", entryPoints: [entry], outfile: `${dir}/main.js` });
-    writeFileSync(`${dir}/index.html`, page(title, "main.js"));
-  }),
-);
+export async function buildAll() {
+  await buildPage("test/browser.ts", "dist/test", "engine tests");
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await buildAll();

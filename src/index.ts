@@ -5,6 +5,7 @@ export { Tensor, noGrad, topologicalOrder, isGradEnabled } from "./autograd/tens
 export { scope, keep } from "./autograd/scope.js";
 export { runtime, GpuError, type AdapterReport, type RuntimeStats, type InitOptions } from "./gpu/index.js";
 export * from "./ops/creation.js";
+export * as F from "./ops/functional.js";
 
 /** Acquires a WebGPU device (or uses the one given) and makes it the engine's. Returns the adapter's info. */
 export async function init(options: InitOptions = {}): Promise<AdapterReport> {

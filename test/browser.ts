@@ -1,6 +1,7 @@
 // Entry of the test bundle: registers every test file and exposes the runner to Playwright.
 import { runTests, type TestResult } from "./harness.js";
 import "./runtime.test.js";
+import "./activation.test.js";
 
 declare global {
   interface Window {

@@ -2,6 +2,11 @@
 // with WebGPU (Playwright), runs every test in the page and prints one line per
 // test and a closing "N passed, N failed". Exit code 1 on any failure.
 //   node test/run.mjs [--grep text]
+// The bundle is built into a fresh temporary folder, so runs never share files.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildPage } from "../build.mjs";
 import { serve } from "../scripts/serve.mjs";
 import { launchChromium } from "../scripts/chromium.mjs";
 
@@ -9,7 +14,9 @@ const args = process.argv.slice(2);
 const grepAt = args.indexOf("--grep");
 const filter = grepAt >= 0 ? args[grepAt + 1] ?? "" : "";
 
-const { server, url } = await serve("dist/test");
+const dir = mkdtempSync(join(tmpdir(), "engine-test-"));
+await buildPage("test/browser.ts", dir, "engine tests");
+const { server, url } = await serve(dir);
 let browser;
 let passed = 0;
 let failed = 0;
@@ -18,7 +25,7 @@ try {
   const page = await browser.newPage();
   page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
   page.on("console", (msg) => {
-    if (msg.type() === "error" || msg.type() === "warning") console.error(`[page ${msg.type()}] ${msg.text()}`);
+    console.error(`[page ${msg.type()}] ${msg.text()}`);
   });
   await page.exposeFunction("__report", (r) => {
     if (r.ok) passed++;
@@ -36,6 +43,7 @@ try {
 } finally {
   await browser?.close();
   server.close();
+  rmSync(dir, { recursive: true, force: true });
 }
 if (passed + failed === 0) {
   console.error(`no test matched${filter ? ` --grep ${filter}` : ""}`);
