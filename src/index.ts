@@ -6,6 +6,9 @@ export { scope, keep } from "./autograd/scope.js";
 export { runtime, GpuError, type AdapterReport, type RuntimeStats, type InitOptions } from "./gpu/index.js";
 export * from "./ops/creation.js";
 export * as F from "./ops/functional.js";
+export { rand, randn, manualSeed } from "./ops/random.js";
+export * as nn from "./nn/index.js";
+export { Adam, type AdamOptions } from "./optim/adam.js";
 
 /** Acquires a WebGPU device (or uses the one given) and makes it the engine's. Returns the adapter's info. */
 export async function init(options: InitOptions = {}): Promise<AdapterReport> {

@@ -95,6 +95,14 @@ export class Tensor {
     if (--s.refs === 0) runtime().pool.release(s.buffer);
   }
 
+  /** Overwrites the values in place, after all work recorded so far (initialisers, checkpoint loading). */
+  write(data: Float32Array): void {
+    if (data.length !== this.size) {
+      throw new Error(`write(): ${data.length} values given for tensor of shape [${this.shape}] (${this.size} elements)`);
+    }
+    runtime().write(this.buffer, data);
+  }
+
   /** Reads the values back (submits pending GPU work). */
   async toArray(): Promise<Float32Array> {
     return runtime().read(this.buffer, this.size * 4);

@@ -27,7 +27,7 @@ export interface RuntimeStats extends PoolStats {
 
 const ARENA_BYTES = 256 * 1024; // 1024 dispatches of scalar arguments per submit
 const SLOT_ALIGN = 256; // minUniformBufferOffsetAlignment's default
-const RETIRING_FLUSH_BYTES = 512 * 1024 * 1024; // submit early so freed memory can be reused
+const RETIRING_FLUSH_BYTES = 128 * 1024 * 1024; // submit early so freed memory can be reused
 
 export class GpuError extends Error {
   override name = "GpuError";
@@ -204,6 +204,15 @@ export class Runtime {
     // Safe: a pooled buffer handed out is not used by any unsubmitted command (see pool.ts).
     this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
     return buffer;
+  }
+
+  /**
+   * Overwrites `buffer` with `data` after every command recorded so far (queue
+   * writes run before unsubmitted commands, so pending work is submitted first).
+   */
+  write(buffer: GPUBuffer, data: Float32Array): void {
+    this.flush();
+    this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
   /** Submits everything recorded so far. */

@@ -1,0 +1,93 @@
+import { test, assert, assertClose, assertRejects } from "./harness.js";
+import { setup } from "./setup.js";
+import { tensor, ones, add, mul, sum, mean, noGrad, scope, memoryStats, F, Tensor } from "../src/index.js";
+
+const grad = async (t: Tensor) => {
+  assert(t.grad, `tensor #${t.id} has a gradient`);
+  return t.grad.toArray();
+};
+
+test("autograd: gradients accumulate across two backward passes", async () => {
+  await setup();
+  const x = tensor([1, 2, 3], [3], { requiresGrad: true });
+  sum(mul(x, x)).backward(); // d/dx = 2x
+  sum(mul(x, 3)).backward(); // + 3
+  assertClose(await grad(x), [5, 7, 9], "accumulated grad");
+});
+
+test("autograd: a tensor used twice in one graph gets the sum of both paths", async () => {
+  await setup();
+  const x = tensor([0.5, -1, 2], [3], { requiresGrad: true });
+  const y = F.tanh(x);
+  sum(add(mul(y, y), y)).backward(); // d/dx (y^2 + y) = (2y + 1)(1 - y^2)
+  const expected = [0.5, -1, 2].map((v) => (2 * Math.tanh(v) + 1) * (1 - Math.tanh(v) ** 2));
+  assertClose(await grad(x), expected, "two paths");
+});
+
+test("autograd: add(x, x) sends the gradient to both operands", async () => {
+  await setup();
+  const x = tensor([1, 2], [2], { requiresGrad: true });
+  sum(add(x, x)).backward();
+  assertClose(await grad(x), [2, 2], "x + x");
+});
+
+test("autograd: noGrad records nothing and detach cuts the tape", async () => {
+  await setup();
+  const x = tensor([1, 2], [2], { requiresGrad: true });
+  const y = noGrad(() => mul(x, 2));
+  assert(!y.requiresGrad && y.inputs.length === 0, "noGrad output has no tape");
+  const d = x.detach();
+  assert(!d.requiresGrad, "detached tensor does not require grad");
+  const z = sum(add(mul(x, d), mul(d, 5))); // d/dx = d = x
+  z.backward();
+  assertClose(await grad(x), [1, 2], "gradient only through the non-detached path");
+  assertClose(await d.toArray(), [1, 2], "detach shares values");
+});
+
+test("autograd: gradient with respect to an input, networks frozen", async () => {
+  await setup();
+  const w = tensor([2, -1, 0.5, 3], [2, 2], { requiresGrad: false }); // a frozen weight
+  const z = tensor([0.3, -0.2], [1, 2], { requiresGrad: true }); // a latent
+  const loss = sum(F.tanh(F.linear(z, w)));
+  loss.backward();
+  // d/dz sum tanh(z W^T) = (1 - tanh^2(h)) W
+  const h = [2 * 0.3 - 1 * -0.2, 0.5 * 0.3 + 3 * -0.2];
+  const s = h.map((v) => 1 - Math.tanh(v) ** 2);
+  assertClose(await grad(z), [s[0] * 2 + s[1] * 0.5, s[0] * -1 + s[1] * 3], "dL/dz");
+  assert(w.grad === null, "a frozen weight receives no gradient");
+});
+
+test("autograd: backward needs a scalar or a seed, and a recorded graph", async () => {
+  await setup();
+  const x = tensor([1, 2], [2], { requiresGrad: true });
+  await assertRejects(() => mul(x, 2).backward(), /scalar/, "non-scalar backward");
+  await assertRejects(() => tensor([1], [1]).backward(), /does not require grad/, "nothing recorded");
+  mul(x, 2).backward(ones([2]));
+  assertClose(await grad(x), [2, 2], "seeded backward");
+});
+
+test("autograd: mean backward spreads 1/n", async () => {
+  await setup();
+  const x = tensor([1, 2, 3, 4], [2, 2], { requiresGrad: true });
+  mean(x).backward();
+  assertClose(await grad(x), [0.25, 0.25, 0.25, 0.25], "mean grad");
+});
+
+test("autograd: scope frees every intermediate, keeps what it returns", async () => {
+  await setup();
+  const x = tensor([1, 2, 3], [3], { requiresGrad: true });
+  const before = memoryStats().liveBuffers;
+  const out = scope(() => {
+    const y = mul(F.tanh(x), 2);
+    const s = sum(mul(y, y));
+    s.backward();
+    return s;
+  });
+  const after = memoryStats().liveBuffers;
+  // Survivors: the returned scalar and x's gradient.
+  assert(after - before === 2, `live buffers grew by ${after - before}, expected 2 (result and x.grad)`);
+  assert(!out.disposed, "the returned tensor survives");
+  out.dispose();
+  x.grad?.dispose();
+  assert(memoryStats().liveBuffers === before, "all freed");
+});
