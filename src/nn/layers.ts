@@ -4,7 +4,7 @@
 import { empty, type Tensor } from "../autograd/tensor.js";
 import * as F from "../ops/functional.js";
 import { Module } from "./module.js";
-import { constant_, fanIn, uniform_ } from "./init.js";
+import { fanIn, uniform_ } from "./init.js";
 import { ones, zeros } from "../ops/creation.js";
 
 type Pair = number | [number, number];

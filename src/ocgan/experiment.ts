@@ -1,0 +1,164 @@
+// One experiment, host-agnostic: train a model on one digit (resuming from a
+// checkpoint if given), select the epoch by in-class validation MSE (or take
+// the last), evaluate it under both protocols, and draw its figures. The host
+// (the command line's page, the app, or Node) provides storage, the clock and
+// progress display.
+import { noGrad, fromData } from "../autograd/tensor.js";
+import { scope } from "../autograd/scope.js";
+import { rand } from "../ops/random.js";
+import type { OcganConfig } from "./config.js";
+import { splitDigit, toModelInput, protocol1, type MnistDataset } from "./data.js";
+import { OcganModel, LOSS_NAMES } from "./step.js";
+import { train, type Losses, type TrainHooks } from "./train.js";
+import { evaluate, type Evaluation } from "./evaluate.js";
+import { loadCheckpoint, readCheckpointHeader, type TrainingProgress } from "./checkpoint.js";
+import { encodePng, imageGrid } from "./png.js";
+import { lineChart, PALETTE } from "./plot.js";
+
+export interface Host {
+  now(): number;
+  /** Writes a file (path relative to the run folder), atomically. */
+  writeFile(path: string, data: Uint8Array | string): Promise<void>;
+  /** Appends one line to a file (the JSON-lines loss log). */
+  appendLine(path: string, line: string): Promise<void>;
+  /** Reads a file of the run folder, or null if there is none. */
+  readFile(path: string): Promise<Uint8Array | null>;
+  progress?(event: ProgressEvent): void;
+}
+
+export type ProgressEvent =
+  | { kind: "iteration"; name: string; epoch: number; epochs: number; iteration: number; iterationsPerEpoch: number; losses: Losses; elapsedMs: number }
+  | { kind: "epoch"; name: string; epoch: number; epochs: number; validationMse: number; improved: boolean; elapsedMs: number }
+  | { kind: "stage"; name: string; stage: string };
+
+export interface ExperimentResult {
+  name: string;
+  config: OcganConfig;
+  /** Epoch whose weights were evaluated, and how it was chosen. */
+  selectedEpoch: number;
+  selection: "validation-mse" | "last";
+  bestValidationMse: number | null;
+  trainingMs: number;
+  evaluation: Evaluation;
+  /** Per-iteration losses of this session's training (resumed runs hold only the resumed part). */
+  lossHistory: Losses[];
+  figures: Record<string, string>;
+}
+
+const FIGURE_COUNT = 16;
+
+async function grid(images: Float32Array, count: number): Promise<Uint8Array> {
+  return encodePng(imageGrid(images, count, 32, 32, 8));
+}
+
+/** Runs (or resumes) one experiment; every file it writes lies under `name/`. */
+export async function runExperiment(
+  name: string,
+  config: OcganConfig,
+  dataset: MnistDataset,
+  host: Host,
+  options: { selection?: "validation-mse" | "last"; resume?: boolean } = {},
+): Promise<ExperimentResult> {
+  const selection = options.selection ?? "validation-mse";
+  const split = splitDigit(dataset, config.digit);
+  const data = { train: toModelInput(dataset.images, split.train), validation: toModelInput(dataset.images, split.validation) };
+  const model = new OcganModel(config);
+  try {
+    let progress: TrainingProgress | undefined;
+    const last = options.resume ? await host.readFile(`${name}/last.safetensors`) : null;
+    if (last) {
+      const header = readCheckpointHeader(last, `${name}/last.safetensors`);
+      if (JSON.stringify({ ...header.config, epochs: 0 }) !== JSON.stringify({ ...config, epochs: 0 })) {
+        throw new Error(`${name}/last.safetensors was written with another config; use a new output folder or the same options`);
+      }
+      progress = loadCheckpoint(model, last, `${name}/last.safetensors`).progress;
+      host.progress?.({ kind: "stage", name, stage: `resumed from epoch ${progress.epoch}` });
+    }
+    const lossHistory: Losses[] = [];
+    const hooks: TrainHooks = {
+      now: host.now,
+      onIteration: async (info) => {
+        lossHistory.push(info.losses);
+        await host.appendLine(`${name}/losses.jsonl`, JSON.stringify({ epoch: info.epoch + 1, iteration: info.iteration + 1, ...info.losses }));
+        host.progress?.({ kind: "iteration", name, epochs: config.epochs, ...info });
+      },
+      onEpoch: (info) => host.progress?.({ kind: "epoch", name, epoch: info.epoch, epochs: config.epochs, validationMse: info.validationMse, improved: info.improved, elapsedMs: info.elapsedMs }),
+      saveCheckpoint: (bytes, kind) => host.writeFile(`${name}/${kind}.safetensors`, bytes),
+    };
+    const started = host.now();
+    progress = await train(model, data, hooks, progress);
+    const trainingMs = host.now() - started;
+
+    let selectedEpoch = progress.epoch;
+    if (selection === "validation-mse" && progress.bestEpoch !== null && progress.bestEpoch !== progress.epoch) {
+      const best = await host.readFile(`${name}/best.safetensors`);
+      if (!best) throw new Error(`${name}/best.safetensors is missing; cannot select the best epoch`);
+      loadCheckpoint(model, best, `${name}/best.safetensors`);
+      selectedEpoch = progress.bestEpoch;
+    }
+    host.progress?.({ kind: "stage", name, stage: "evaluating" });
+    const evaluation = await evaluate(model, dataset, config.digit, config.seed);
+    const figures = await drawFigures(name, model, dataset, lossHistory, evaluation, host);
+    const result: ExperimentResult = {
+      name, config, selectedEpoch, selection, bestValidationMse: progress.bestValidationMse, trainingMs, evaluation, lossHistory, figures,
+    };
+    await host.writeFile(`${name}/result.json`, JSON.stringify({ ...result, lossHistory: undefined }, null, 1));
+    return result;
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Reconstructions, random decodes, mined negatives, loss curves and the ROC curve, as PNG files. */
+async function drawFigures(name: string, model: OcganModel, dataset: MnistDataset, lossHistory: Losses[], evaluation: Evaluation, host: Host): Promise<Record<string, string>> {
+  const { En, De } = model.nets;
+  const c = model.config;
+  const p1 = protocol1(dataset, c.digit, c.seed);
+  const pick = (label: number) => p1.indices.filter((_, k) => p1.labels[k] === label).slice(0, FIGURE_COUNT / 2);
+  const inputs = toModelInput(dataset.images, [...pick(1), ...pick(0)]);
+  const n = inputs.length / 1024;
+  for (const net of Object.values(model.nets)) net.eval();
+  const [recon, decoded, mined] = scope(() => {
+    const x = fromData(inputs, [n, 1, 32, 32]);
+    const u = rand([FIGURE_COUNT, c.latent, 1, 1], { lo: -1, hi: 1, seed: c.seed + 1 });
+    const r = noGrad(() => De.forward(En.forward(x)));
+    const d = noGrad(() => De.forward(u));
+    const m = c.classifier ? noGrad(() => De.forward(model.mine(u))) : d;
+    return [r, d, m];
+  });
+  for (const net of Object.values(model.nets)) net.train();
+  const [reconValues, decodedValues, minedValues] = await Promise.all([recon.toArray(), decoded.toArray(), mined.toArray()]);
+  for (const t of new Set([recon, decoded, mined])) t.dispose();
+
+  const interleaved = new Float32Array(2 * n * 1024); // rows of 8: inputs, then their reconstructions
+  for (let row = 0; row < n / 8; row++) {
+    interleaved.set(inputs.subarray(row * 8 * 1024, (row + 1) * 8 * 1024), 2 * row * 8 * 1024);
+    interleaved.set(reconValues.subarray(row * 8 * 1024, (row + 1) * 8 * 1024), (2 * row + 1) * 8 * 1024);
+  }
+  const figures: Record<string, string> = {
+    reconstructions: `${name}/reconstructions.png`,
+    decoded: `${name}/random-latents.png`,
+    lossCurves: `${name}/losses.png`,
+    roc: `${name}/roc.png`,
+  };
+  await host.writeFile(figures.reconstructions, await grid(interleaved, 2 * n));
+  await host.writeFile(figures.decoded, await grid(decodedValues, FIGURE_COUNT));
+  if (c.classifier) {
+    figures.mined = `${name}/mined-negatives.png`;
+    const pair = new Float32Array(2 * FIGURE_COUNT * 1024);
+    pair.set(decodedValues, 0);
+    pair.set(minedValues, FIGURE_COUNT * 1024);
+    await host.writeFile(figures.mined, await grid(pair, 2 * FIGURE_COUNT));
+  }
+  const xs = lossHistory.map((_, i) => i + 1);
+  const active = LOSS_NAMES.filter((n) => lossHistory.some((l) => l[n] !== 0));
+  const series = active.map((n) => ({ xs, ys: lossHistory.map((l) => l[n]), color: PALETTE[LOSS_NAMES.indexOf(n)] }));
+  await host.writeFile(figures.lossCurves, encodePng(lineChart(series)));
+  const { roc: r1 } = evaluation.protocol1;
+  const { roc: r2 } = evaluation.protocol2;
+  await host.writeFile(figures.roc, encodePng(lineChart([
+    { xs: r1.fpr, ys: r1.tpr, color: PALETTE[0] },
+    { xs: r2.fpr, ys: r2.tpr, color: PALETTE[1] },
+  ], { xRange: [0, 1], yRange: [0, 1], diagonal: true, width: 300, height: 300 })));
+  return figures;
+}

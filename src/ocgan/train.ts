@@ -1,0 +1,121 @@
+// The training loop: epochs of shuffled batches, one readback per iteration
+// (the six losses, for the log), model selection on in-class validation MSE at
+// every epoch's end, checkpoints through the host. Resumes from any epoch
+// boundary: the shuffle and the GPU noise of epoch e depend only on (seed, e).
+//
+// The host (a page or Node) supplies the clock, storage and progress display
+// through TrainHooks: this module uses no host API.
+import { fromData } from "../autograd/tensor.js";
+import { manualSeed } from "../ops/random.js";
+import { BatchSampler } from "./data.js";
+import { OcganModel, LOSS_NAMES, type LossName } from "./step.js";
+import { noveltyScores } from "./score.js";
+import { saveCheckpoint, type TrainingProgress } from "./checkpoint.js";
+
+const PIXELS = 32 * 32;
+
+export interface TrainingData {
+  /** In-class training images, model input scale [-1, 1], [n, 1, 32, 32] flattened. */
+  train: Float32Array;
+  /** In-class validation images, same layout: the only data model selection may see. */
+  validation: Float32Array;
+}
+
+export type Losses = Record<LossName, number>;
+
+export interface IterationInfo {
+  epoch: number;
+  iteration: number;
+  iterationsPerEpoch: number;
+  losses: Losses;
+  elapsedMs: number;
+}
+
+export interface EpochInfo {
+  epoch: number;
+  validationMse: number;
+  progress: TrainingProgress;
+  improved: boolean;
+  elapsedMs: number;
+}
+
+export interface TrainHooks {
+  /** Milliseconds from any fixed origin (performance.now in a page). */
+  now(): number;
+  onIteration?(info: IterationInfo): void | Promise<void>;
+  onEpoch?(info: EpochInfo): void | Promise<void>;
+  /** Stores a checkpoint: `last` after every epoch, `best` when validation MSE improved. Should be atomic. */
+  saveCheckpoint?(bytes: Uint8Array, kind: "last" | "best"): Promise<void>;
+  /** Checked between iterations: true stops after the current one (pause). */
+  shouldStop?(): boolean;
+}
+
+export class NonFiniteLossError extends Error {
+  override name = "NonFiniteLossError";
+}
+
+/** Mean of the novelty scores of the in-class validation images. */
+export async function validationMse(model: OcganModel, validation: Float32Array): Promise<number> {
+  const scores = await noveltyScores(model.nets.En, model.nets.De, validation);
+  let sum = 0;
+  for (const s of scores) sum += s;
+  return sum / scores.length;
+}
+
+/** Trains `model` from `progress` (a fresh run or a loaded checkpoint's) to config.epochs. */
+export async function train(
+  model: OcganModel,
+  data: TrainingData,
+  hooks: TrainHooks,
+  progress: TrainingProgress = { epoch: 0, bestValidationMse: null, bestEpoch: null },
+): Promise<TrainingProgress> {
+  const c = model.config;
+  const count = data.train.length / PIXELS;
+  if (!Number.isInteger(count) || count === 0) throw new Error(`train: the training set holds ${data.train.length} values, not a positive number of 32x32 images`);
+  if (c.batch > count) throw new Error(`train: batch size ${c.batch} is larger than the ${count} training images`);
+  // The last partial batch is dropped: every iteration then has the same shapes, so the buffer pool reuses everything.
+  const sampler = new BatchSampler(Array.from({ length: count }, (_, i) => i), { batchSize: c.batch, seed: c.seed, dropLast: true });
+  const iterationsPerEpoch = sampler.batchesPerEpoch;
+  const start = hooks.now();
+  const batchData = new Float32Array(c.batch * PIXELS);
+
+  for (let epoch = progress.epoch; epoch < c.epochs; epoch++) {
+    const batches = sampler.epoch(epoch);
+    manualSeed(c.seed * 100_003 + epoch);
+    const mining = epoch >= c.warmupEpochs;
+    for (let it = 0; it < iterationsPerEpoch; it++) {
+      for (let b = 0; b < c.batch; b++) {
+        const src = batches[it][b] * PIXELS;
+        batchData.set(data.train.subarray(src, src + PIXELS), b * PIXELS);
+      }
+      const x = fromData(batchData, [c.batch, 1, 32, 32]);
+      const lossVector = model.iteration(x, mining);
+      const values = await lossVector.toArray();
+      lossVector.dispose();
+      x.dispose();
+      const losses = Object.fromEntries(LOSS_NAMES.map((n, i) => [n, values[i]])) as Losses;
+      const bad = LOSS_NAMES.find((n) => !Number.isFinite(losses[n]));
+      if (bad) {
+        throw new NonFiniteLossError(
+          `loss '${bad}' is ${losses[bad]} at epoch ${epoch + 1}, iteration ${it + 1}: training stopped; the last checkpoint is from epoch ${progress.epoch}`,
+        );
+      }
+      await hooks.onIteration?.({ epoch, iteration: it, iterationsPerEpoch, losses, elapsedMs: hooks.now() - start });
+      if (hooks.shouldStop?.()) return progress;
+    }
+    const mse = await validationMse(model, data.validation);
+    const improved = progress.bestValidationMse === null || mse < progress.bestValidationMse;
+    progress = {
+      epoch: epoch + 1,
+      bestValidationMse: improved ? mse : progress.bestValidationMse,
+      bestEpoch: improved ? epoch + 1 : progress.bestEpoch,
+    };
+    if (hooks.saveCheckpoint) {
+      const bytes = await saveCheckpoint(model, progress);
+      await hooks.saveCheckpoint(bytes, "last");
+      if (improved) await hooks.saveCheckpoint(bytes, "best");
+    }
+    await hooks.onEpoch?.({ epoch, validationMse: mse, progress, improved, elapsedMs: hooks.now() - start });
+  }
+  return progress;
+}
