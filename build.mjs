@@ -1,33 +1,12 @@
-// Builds every bundle with esbuild. WGSL files are imported as text, so each
-// shader lives once, in shaders/, and is bundled into the code that uses it.
-//   node build.mjs            build everything into dist/
-import * as esbuild from "esbuild";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+// Builds everything into dist/:
+//   dist/data/mnist.bin   the mnist package's digits in a compact binary (scripts/build-mnist.mjs)
+//   dist/cli/             the command line (main.mjs) and the page it drives (page/)
+import { copyFileSync, mkdirSync } from "node:fs";
+import { buildMnist } from "./scripts/build-mnist.mjs";
+import { buildPage, buildNode } from "./scripts/bundle.mjs";
 
-const common = {
-  bundle: true,
-  format: "esm",
-  target: "es2022",
-  sourcemap: "linked",
-  loader: { ".wgsl": "text" },
-  logLevel: "warning",
-};
-
-const page = (title, script) => `<!doctype html>
-<html><head><meta charset="utf-8"><title>${title}</title><link rel="icon" href="data:,"></head>
-<body><script type="module" src="./${script}"></script></body></html>
-`;
-
-/** Bundles `entry` for the browser into `dir`/main.js with an index.html that loads it. */
-export async function buildPage(entry, dir, title) {
-  mkdirSync(dir, { recursive: true });
-  await esbuild.build({ ...common, platform: "browser", entryPoints: [entry], outfile: `${dir}/main.js` });
-  writeFileSync(`${dir}/index.html`, page(title, "main.js"));
-}
-
-export async function buildAll() {
-  await buildPage("test/browser.ts", "dist/test", "engine tests");
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) await buildAll();
+await buildMnist("dist/data/mnist.bin");
+await buildPage("cli/page.ts", "dist/cli/page", "OCGAN training");
+mkdirSync("dist/cli/page/data", { recursive: true });
+copyFileSync("dist/data/mnist.bin", "dist/cli/page/data/mnist.bin");
+await buildNode("cli/main.ts", "dist/cli/main.mjs");

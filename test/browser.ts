@@ -2,6 +2,15 @@
 import { runTests, type TestResult } from "./harness.js";
 import "./runtime.test.js";
 import "./activation.test.js";
+import "./args.test.js";
+import "./auc.test.js";
+import "./data.test.js";
+import "./png.test.js";
+import "./safetensors.test.js";
+import "./reduce.test.js";
+import "./arithmetic.test.js";
+import "./shape.test.js";
+import "./conv.test.js";
 
 declare global {
   interface Window {

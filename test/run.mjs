@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildPage } from "../build.mjs";
+import { buildPage } from "../scripts/bundle.mjs";
 import { serve } from "../scripts/serve.mjs";
 import { launchChromium } from "../scripts/chromium.mjs";
 

@@ -57,7 +57,7 @@ export async function runExperiment(
   config: OcganConfig,
   dataset: MnistDataset,
   host: Host,
-  options: { selection?: "validation-mse" | "last"; resume?: boolean } = {},
+  options: { selection?: "validation-mse" | "last"; resume?: { bytes: Uint8Array; fileName: string } } = {},
 ): Promise<ExperimentResult> {
   const selection = options.selection ?? "validation-mse";
   const split = splitDigit(dataset, config.digit);
@@ -65,16 +65,16 @@ export async function runExperiment(
   const model = new OcganModel(config);
   try {
     let progress: TrainingProgress | undefined;
-    const last = options.resume ? await host.readFile(`${name}/last.safetensors`) : null;
-    if (last) {
-      const header = readCheckpointHeader(last, `${name}/last.safetensors`);
+    if (options.resume) {
+      const { bytes, fileName } = options.resume;
+      const header = readCheckpointHeader(bytes, fileName);
       if (JSON.stringify({ ...header.config, epochs: 0 }) !== JSON.stringify({ ...config, epochs: 0 })) {
-        throw new Error(`${name}/last.safetensors was written with another config; use a new output folder or the same options`);
+        throw new Error(`${fileName} was written with other settings (${JSON.stringify(header.config)}); resume with the same options or use a new output folder`);
       }
-      progress = loadCheckpoint(model, last, `${name}/last.safetensors`).progress;
+      progress = loadCheckpoint(model, bytes, fileName).progress;
       host.progress?.({ kind: "stage", name, stage: `resumed from epoch ${progress.epoch}` });
     }
-    const lossHistory: Losses[] = [];
+    const lossHistory: Losses[] = await previousLosses(host, name, progress?.epoch ?? 0);
     const hooks: TrainHooks = {
       now: host.now,
       onIteration: async (info) => {
@@ -107,6 +107,23 @@ export async function runExperiment(
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * The loss log of the epochs a resumed run keeps (those up to its checkpoint);
+ * the file is rewritten without the lines of an epoch that did not finish.
+ */
+async function previousLosses(host: Host, name: string, epochsDone: number): Promise<Losses[]> {
+  const path = `${name}/losses.jsonl`;
+  const bytes = epochsDone > 0 ? await host.readFile(path) : null;
+  const kept = bytes
+    ? new TextDecoder().decode(bytes).split("\n").filter((line) => line.trim() && JSON.parse(line).epoch <= epochsDone)
+    : [];
+  await host.writeFile(path, kept.map((line) => line + "\n").join(""));
+  return kept.map((line) => {
+    const entry = JSON.parse(line);
+    return Object.fromEntries(LOSS_NAMES.map((n) => [n, entry[n]])) as Losses;
+  });
 }
 
 /** Reconstructions, random decodes, mined negatives, loss curves and the ROC curve, as PNG files. */

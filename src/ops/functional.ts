@@ -1,2 +1,6 @@
 // The `F` namespace: every differentiable op, as in torch.nn.functional.
 export { tanh, sigmoid, relu, leakyRelu, clamp } from "./activation.js";
+export { sum, mean } from "./reduce.js";
+export { conv2d, convTranspose2d } from "./conv.js";
+export { add, sub, mul, div, neg, square } from "./arithmetic.js";
+export { reshape, flatten, pad, narrow, concat } from "./shape.js";

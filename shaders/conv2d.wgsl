@@ -1,0 +1,378 @@
+// 2-D convolution (NCHW, PyTorch semantics) and its gradients. Five entry
+// points give conv2d, convTranspose2d and the backward of both (src/ops/conv.ts).
+//
+// The three convolution kernels all speak about ONE conv2d geometry (struct
+// ConvParams):
+//     x [N, Ci, H, W]  --  w [Co, Ci, KH, KW], stride (SY, SX), padding (PY, PX)  -->  y [N, Co, Ho, Wo]
+//     y[n, co, oy, ox] = sum over ci, ky, kx of x[n, ci, oy*SY - PY + ky, ox*SX - PX + kx] * w[co, ci, ky, kx]
+// and compute, for that geometry:
+//   conv2d_forward      y  from x and w (+ bias[co])
+//   conv2d_input_grad   dx from dy and w: the transposed convolution (+ bias[ci]);
+//                       this is also convTranspose2d's forward
+//   conv2d_weight_grad  dw from x and dy: a correlation summed over the batch,
+//                       split into chunks of pixels that sum_chunks then adds up
+// plus two reductions: conv_bias_grad (sum of dy over N, H, W, in chunks) and
+// sum_chunks (adds the per-chunk partial sums).
+//
+// Why every invocation computes a 4 x 4 block: SwiftShader runs invocations as
+// SIMD lanes and loads per lane, so FMAs per load is what pays. Each step of a
+// reduction loop loads 4 weights (or 4 dy values) and 4 inputs and does 16 FMAs
+// into four vec4 accumulators of 4 channels each. The blocks are:
+//   forward, input_grad: 4 channels x the same position in 4 images. Sharing
+//     the position means sharing the taps that fall inside the image (or, for
+//     input_grad, the taps that reach the pixel through the stride), so the
+//     inner loop runs over exactly those taps with no bounds tests.
+//   weight_grad: 4 output channels x 4 consecutive weight taps (ci, ky, kx
+//     flattened, so a one-channel input still fills a block); its inputs are
+//     bounds-tested per load.
+// Accumulators are named variables, never a dynamically indexed local array
+// (which SwiftShader spills to memory). No workgroup memory is used.
+//
+// A block that runs past the end of a dimension (channels or a batch not a
+// multiple of 4) reads clamped, valid addresses and skips the stores that fall
+// outside: a batch of 1 costs as much as a batch of 4. The grid may be 2-D
+// (past 65535 workgroups), hence the row stride in invocation().
+
+struct ConvParams {
+  N: u32, Ci: u32, H: u32, W: u32,      // x (conv input) shape
+  Co: u32, Ho: u32, Wo: u32,            // y (conv output) channels and size
+  KH: u32, KW: u32,                     // kernel size
+  SY: u32, SX: u32, PY: u32, PX: u32,   // stride and zero padding
+  has_bias: u32,                        // 1: add bias (forward: per co; input_grad: per ci)
+  chunk_len: u32, chunks: u32,          // weight_grad: pixels per chunk, number of chunks
+}
+
+struct ReduceParams {
+  count: u32,      // values per chunk (channels for conv_bias_grad, weights for sum_chunks)
+  chunks: u32,     // number of chunks
+  chunk_len: u32,  // conv_bias_grad: elements of one channel summed per chunk
+  plane: u32,      // conv_bias_grad: H * W of dy
+  batch: u32,      // conv_bias_grad: N of dy
+}
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> w: array<f32>;
+@group(0) @binding(2) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(4) var<storage, read> dy: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(6) var<storage, read_write> partial: array<f32>;
+@group(0) @binding(7) var<storage, read_write> total: array<f32>;
+@group(0) @binding(8) var<uniform> p: ConvParams;
+@group(0) @binding(9) var<uniform> rp: ReduceParams;
+
+const WG = 64u; // = every entry point's @workgroup_size
+
+fn invocation(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
+
+// Bias of 4 channels starting at c0 (of `count`), or zeros when there is none.
+fn bias4(c0: u32, count: u32) -> vec4f {
+  if (p.has_bias == 0u) { return vec4f(0.0); }
+  let last = count - 1u;
+  return vec4f(bias[min(c0, last)], bias[min(c0 + 1u, last)], bias[min(c0 + 2u, last)], bias[min(c0 + 3u, last)]);
+}
+
+// Stores 4 channels of image n at position pos of y (those that exist).
+fn store_out(n: u32, co0: u32, pos: u32, positions: u32, v: vec4f) {
+  if (n >= p.N) { return; }
+  let base = (n * p.Co + co0) * positions + pos;
+  for (var c = 0u; c < 4u; c++) {
+    if (co0 + c < p.Co) { out[base + c * positions] = v[c]; }
+  }
+}
+
+// Stores 4 channels of image n at position pos of dx (those that exist).
+fn store_dx(n: u32, ci0: u32, pos: u32, positions: u32, v: vec4f) {
+  if (n >= p.N) { return; }
+  let base = (n * p.Ci + ci0) * positions + pos;
+  for (var c = 0u; c < 4u; c++) {
+    if (ci0 + c < p.Ci) { dx[base + c * positions] = v[c]; }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// conv2d_forward: one invocation = one output position (oy, ox) x 4 images x
+// 4 output channels. The 4 images share the position, so they share the range
+// of kernel taps that land inside the input: that range is computed once and
+// the inner loop needs no bounds tests (the padding is simply skipped).
+// Invocation order: position fastest, then image group, then channel block.
+
+@compute @workgroup_size(64)
+fn conv2d_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let id = invocation(gid, nwg);
+  let positions = p.Ho * p.Wo;
+  let groups = (p.N + 3u) / 4u;
+  if (id >= positions * groups * ((p.Co + 3u) / 4u)) { return; }
+  let pos = id % positions;
+  let n0 = ((id / positions) % groups) * 4u;
+  let co0 = (id / (positions * groups)) * 4u;
+
+  // Top-left input pixel of the window (negative inside the padding) and the taps inside the input.
+  let top = i32((pos / p.Wo) * p.SY) - i32(p.PY);
+  let left = i32((pos % p.Wo) * p.SX) - i32(p.PX);
+  let ky_lo = u32(max(0, -top));
+  let ky_hi = u32(clamp(i32(p.H) - top, 0, i32(p.KH)));
+  let kx_lo = u32(max(0, -left));
+  let kx_hi = u32(clamp(i32(p.W) - left, 0, i32(p.KW)));
+
+  // Offsets of the 4 images in x (an image past N repeats the last one and is not stored)...
+  let image = p.Ci * p.H * p.W;
+  let x0 = min(n0, p.N - 1u) * image;
+  let x1 = min(n0 + 1u, p.N - 1u) * image;
+  let x2 = min(n0 + 2u, p.N - 1u) * image;
+  let x3 = min(n0 + 3u, p.N - 1u) * image;
+  // ...and of the 4 channels' weight rows: w[co, ci, ky, kx] = w[co * R + (ci * KH + ky) * KW + kx].
+  let R = p.Ci * p.KH * p.KW;
+  let w0 = min(co0, p.Co - 1u) * R;
+  let w1 = min(co0 + 1u, p.Co - 1u) * R;
+  let w2 = min(co0 + 2u, p.Co - 1u) * R;
+  let w3 = min(co0 + 3u, p.Co - 1u) * R;
+
+  var acc0 = vec4f(0.0);  // image n0, channels co0..co0+3
+  var acc1 = vec4f(0.0);
+  var acc2 = vec4f(0.0);
+  var acc3 = vec4f(0.0);
+  for (var ci = 0u; ci < p.Ci; ci++) {
+    for (var ky = ky_lo; ky < ky_hi; ky++) {
+      // x offset of (ci, top + ky, left) within an image; adding kx >= kx_lo makes it non-negative.
+      let row = i32((ci * p.H) * p.W) + (top + i32(ky)) * i32(p.W) + left;
+      let r = (ci * p.KH + ky) * p.KW;
+      for (var kx = kx_lo; kx < kx_hi; kx++) {
+        let i = u32(row + i32(kx));
+        let wv = vec4f(w[w0 + r + kx], w[w1 + r + kx], w[w2 + r + kx], w[w3 + r + kx]);
+        acc0 += x[x0 + i] * wv;
+        acc1 += x[x1 + i] * wv;
+        acc2 += x[x2 + i] * wv;
+        acc3 += x[x3 + i] * wv;
+      }
+    }
+  }
+  let b = bias4(co0, p.Co);
+  store_out(n0, co0, pos, positions, acc0 + b);
+  store_out(n0 + 1u, co0, pos, positions, acc1 + b);
+  store_out(n0 + 2u, co0, pos, positions, acc2 + b);
+  store_out(n0 + 3u, co0, pos, positions, acc3 + b);
+}
+
+// ---------------------------------------------------------------------------
+// conv2d_input_grad: dx[n, ci, iy, ix] = sum over co, ky, kx with
+// iy = oy*SY - PY + ky and ix = ox*SX - PX + kx of dy[n, co, oy, ox] * w[co, ci, ky, kx].
+//
+// A gather: one invocation = one input position (iy, ix) x 4 images x 4 input
+// channels. With stride S only the taps ky = (iy + PY) mod SY (mod SY) reach
+// row iy, from dy row oy = (iy + PY - ky) / SY; looping over every tap would
+// waste (S^2 - 1)/S^2 of the work. So each invocation walks only its own taps,
+// from ky_first (the first with oy <= Ho - 1) to ky_last (the last with oy >= 0)
+// in steps of SY: no bounds tests, no wasted loads. When dy is 1x1 (the
+// decoder's 1x1 -> 4x4 layer) that is one tap per position instead of 16.
+// Invocation order: position fastest, then image group, then channel block.
+
+// The taps of one axis that reach input coordinate i: first, last (inclusive; last < first when none).
+fn taps_reaching(i: u32, pad: u32, stride: u32, kernel: u32, dy_size: u32) -> vec2i {
+  let reach = i32(i + pad);  // tap k reads dy at (reach - k) / stride
+  let first = max(reach % i32(stride), reach - i32((dy_size - 1u) * stride));
+  let last = min(i32(kernel) - 1, reach);
+  return vec2i(first, last);
+}
+
+@compute @workgroup_size(64)
+fn conv2d_input_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let id = invocation(gid, nwg);
+  let positions = p.H * p.W;
+  let groups = (p.N + 3u) / 4u;
+  if (id >= positions * groups * ((p.Ci + 3u) / 4u)) { return; }
+  let pos = id % positions;
+  let n0 = ((id / positions) % groups) * 4u;
+  let ci0 = (id / (positions * groups)) * 4u;
+
+  let iy = pos / p.W;
+  let ix = pos % p.W;
+  let ky_range = taps_reaching(iy, p.PY, p.SY, p.KH, p.Ho);
+  let kx_range = taps_reaching(ix, p.PX, p.SX, p.KW, p.Wo);
+  let reach_y = i32(iy + p.PY);  // tap ky reads dy row (reach_y - ky) / SY
+  let reach_x = i32(ix + p.PX);
+
+  // Offsets of the 4 images in dy (an image past N repeats the last one and is not stored)...
+  let dy_plane = p.Ho * p.Wo;
+  let image = p.Co * dy_plane;
+  let d0 = min(n0, p.N - 1u) * image;
+  let d1 = min(n0 + 1u, p.N - 1u) * image;
+  let d2 = min(n0 + 2u, p.N - 1u) * image;
+  let d3 = min(n0 + 3u, p.N - 1u) * image;
+  // ...and of the 4 channels in w: w[co, ci, ky, kx] = w[(co * Ci + ci) * KK + ky * KW + kx].
+  let KK = p.KH * p.KW;
+  let w0 = min(ci0, p.Ci - 1u) * KK;
+  let w1 = min(ci0 + 1u, p.Ci - 1u) * KK;
+  let w2 = min(ci0 + 2u, p.Ci - 1u) * KK;
+  let w3 = min(ci0 + 3u, p.Ci - 1u) * KK;
+
+  var acc0 = vec4f(0.0);  // image n0, channels ci0..ci0+3
+  var acc1 = vec4f(0.0);
+  var acc2 = vec4f(0.0);
+  var acc3 = vec4f(0.0);
+  // dy row and column read by the first tap; each further tap (SY rows, SX
+  // columns on in w) reads one row/column back in dy. No division in the loop.
+  let oy_first = u32(reach_y - ky_range.x) / p.SY;
+  let ox_first = u32(reach_x - kx_range.x) / p.SX;
+  for (var co = 0u; co < p.Co; co++) {
+    let plane = co * dy_plane;
+    let wco = co * p.Ci * KK;
+    var oy = oy_first;
+    for (var ky = ky_range.x; ky <= ky_range.y; ky += i32(p.SY)) {
+      let row = plane + oy * p.Wo;
+      let wrow = wco + u32(ky) * p.KW;
+      var ox = ox_first;
+      for (var kx = kx_range.x; kx <= kx_range.y; kx += i32(p.SX)) {
+        let i = row + ox;
+        let k = wrow + u32(kx);
+        let wv = vec4f(w[w0 + k], w[w1 + k], w[w2 + k], w[w3 + k]);
+        acc0 += dy[d0 + i] * wv;
+        acc1 += dy[d1 + i] * wv;
+        acc2 += dy[d2 + i] * wv;
+        acc3 += dy[d3 + i] * wv;
+        ox--;
+      }
+      oy--;
+    }
+  }
+  let b = bias4(ci0, p.Ci);
+  store_dx(n0, ci0, pos, positions, acc0 + b);
+  store_dx(n0 + 1u, ci0, pos, positions, acc1 + b);
+  store_dx(n0 + 2u, ci0, pos, positions, acc2 + b);
+  store_dx(n0 + 3u, ci0, pos, positions, acc3 + b);
+}
+// ---------------------------------------------------------------------------
+// conv2d_weight_grad: dw[co, ci, ky, kx] = sum over n, oy, ox of
+// dy[n, co, oy, ox] * x[n, ci, oy*SY - PY + ky, ox*SX - PX + kx].
+//
+// One invocation = 4 output channels x 4 consecutive weight taps r (r counts
+// ci, ky, kx, so a one-channel input still fills a block), summed over one
+// chunk of chunk_len output pixels (flattened n, oy, ox). The sum over pixels
+// is long (N * Ho * Wo) while dw can be small (16 weights per channel for
+// Ci = 1), so it is split into chunks for parallelism: chunk k writes its
+// partial sums to partial[k * Co * R + co * R + r] and sum_chunks adds them.
+// With one chunk `partial` is dw itself. Invocation order: tap block fastest,
+// then channel block, then chunk.
+
+// Where tap r sits in an image of x: channel plane offset and kernel row/column.
+struct Tap {
+  plane: u32,
+  ky: i32,
+  kx: i32,
+}
+
+fn tap_of(r: u32) -> Tap {
+  let KK = p.KH * p.KW;
+  let k = r % KK;
+  return Tap((r / KK) * p.H * p.W, i32(k / p.KW), i32(k % p.KW));
+}
+
+// x[n, ci, top + ky, left + kx] for a tap; `image` is the offset of image n; 0 in the padding.
+fn x_at_tap(image: u32, tap: Tap, top: i32, left: i32) -> f32 {
+  let iy = top + tap.ky;
+  let ix = left + tap.kx;
+  let inside = iy >= 0 && iy < i32(p.H) && ix >= 0 && ix < i32(p.W);
+  let i = image + tap.plane + u32(iy) * p.W + u32(ix);
+  return select(0.0, x[select(0u, i, inside)], inside);
+}
+
+fn store_partial(base: u32, R: u32, r: u32, co0: u32, v: vec4f) {
+  if (r >= R) { return; }
+  for (var c = 0u; c < 4u; c++) {
+    if (co0 + c < p.Co) { partial[base + (co0 + c) * R + r] = v[c]; }
+  }
+}
+
+@compute @workgroup_size(64)
+fn conv2d_weight_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let id = invocation(gid, nwg);
+  let R = p.Ci * p.KH * p.KW;
+  let r_blocks = (R + 3u) / 4u;
+  let co_blocks = (p.Co + 3u) / 4u;
+  if (id >= r_blocks * co_blocks * p.chunks) { return; }
+  let r0 = (id % r_blocks) * 4u;
+  let co0 = ((id / r_blocks) % co_blocks) * 4u;
+  let chunk = id / (r_blocks * co_blocks);
+
+  let tap0 = tap_of(min(r0, R - 1u));
+  let tap1 = tap_of(min(r0 + 1u, R - 1u));
+  let tap2 = tap_of(min(r0 + 2u, R - 1u));
+  let tap3 = tap_of(min(r0 + 3u, R - 1u));
+
+  // dy channel offsets of the 4 output channels (clamped; extra channels are not stored).
+  let dy_plane = p.Ho * p.Wo;
+  let g0 = min(co0, p.Co - 1u) * dy_plane;
+  let g1 = min(co0 + 1u, p.Co - 1u) * dy_plane;
+  let g2 = min(co0 + 2u, p.Co - 1u) * dy_plane;
+  let g3 = min(co0 + 3u, p.Co - 1u) * dy_plane;
+
+  let pixels = p.N * dy_plane;
+  let k0 = chunk * p.chunk_len;
+  let k1 = min(k0 + p.chunk_len, pixels);
+  // Walk the chunk's pixels with running (n, oy, ox) counters: no division in the loop.
+  var ox = k0 % p.Wo;
+  var oy = (k0 / p.Wo) % p.Ho;
+  var n = k0 / dy_plane;
+  var acc0 = vec4f(0.0);
+  var acc1 = vec4f(0.0);
+  var acc2 = vec4f(0.0);
+  var acc3 = vec4f(0.0);
+  for (var k = k0; k < k1; k++) {
+    let d = n * p.Co * dy_plane + oy * p.Wo + ox;
+    let g = vec4f(dy[d + g0], dy[d + g1], dy[d + g2], dy[d + g3]);
+    let image = n * p.Ci * p.H * p.W;
+    let top = i32(oy * p.SY) - i32(p.PY);
+    let left = i32(ox * p.SX) - i32(p.PX);
+    acc0 += x_at_tap(image, tap0, top, left) * g;
+    acc1 += x_at_tap(image, tap1, top, left) * g;
+    acc2 += x_at_tap(image, tap2, top, left) * g;
+    acc3 += x_at_tap(image, tap3, top, left) * g;
+    ox++;
+    if (ox == p.Wo) {
+      ox = 0u;
+      oy++;
+      if (oy == p.Ho) { oy = 0u; n++; }
+    }
+  }
+  let base = chunk * p.Co * R;
+  store_partial(base, R, r0, co0, acc0);
+  store_partial(base, R, r0 + 1u, co0, acc1);
+  store_partial(base, R, r0 + 2u, co0, acc2);
+  store_partial(base, R, r0 + 3u, co0, acc3);
+}
+
+// ---------------------------------------------------------------------------
+// conv_bias_grad: partial[k * C + c] = sum of dy[n, c, :, :] over chunk k of
+// the N * H * W elements of channel c (chunk_len of them, walked with running
+// counters). One invocation per (channel, chunk), channel fastest.
+
+@compute @workgroup_size(64)
+fn conv_bias_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let id = invocation(gid, nwg);
+  if (id >= rp.count * rp.chunks) { return; }
+  let c = id % rp.count;
+  let chunk = id / rp.count;
+  let k0 = chunk * rp.chunk_len;
+  let k1 = min(k0 + rp.chunk_len, rp.batch * rp.plane);
+  var n = k0 / rp.plane;
+  var i = k0 % rp.plane;
+  var s = 0.0;
+  for (var k = k0; k < k1; k++) {
+    s += dy[(n * rp.count + c) * rp.plane + i];
+    i++;
+    if (i == rp.plane) { i = 0u; n++; }
+  }
+  partial[chunk * rp.count + c] = s;
+}
+
+// ---------------------------------------------------------------------------
+// sum_chunks: total[i] = sum over k of partial[k * count + i]; one invocation per i.
+
+@compute @workgroup_size(64)
+fn sum_chunks(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = invocation(gid, nwg);
+  if (i >= rp.count) { return; }
+  var s = 0.0;
+  for (var k = 0u; k < rp.chunks; k++) { s += partial[k * rp.count + i]; }
+  total[i] = s;
+}

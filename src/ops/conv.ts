@@ -1,0 +1,212 @@
+// Convolutions: conv2d and convTranspose2d with PyTorch's semantics (NCHW, no
+// groups, no dilation), forward and backward.
+//
+// Three convolution kernels (shaders/conv2d.wgsl) do all the work, each
+// written once and each described by the geometry of one conv2d,
+//     x [N, Ci, H, W]  *  w [Co, Ci, KH, KW]  ->  y [N, Co, Ho, Wo]:
+//   convForward     y  = conv(x, w) (+ b)
+//   convInputGrad   dx = the transposed convolution of dy with w (+ b)
+//   convWeightGrad  dw = the correlation of x with dy, summed over the batch
+// conv2d uses them as forward, dX and dW. A transposed convolution is the same
+// geometry read backwards: its input plays dy, its output plays x, and its
+// weight [Cin, Cout, KH, KW] is exactly a conv2d weight [Co, Ci, KH, KW]. So
+// convTranspose2d's forward is convInputGrad, its dX is convForward and its dW
+// is convWeightGrad with the roles of x and dy swapped. Bias gradients of both
+// are the sum of the output gradient over N, H and W (biasGrad).
+import { record, type Tensor } from "../autograd/tensor.js";
+import { runtime, grid } from "../gpu/index.js";
+import { kernel, output, shapeString } from "./launch.js";
+import conv2dWgsl from "../../shaders/conv2d.wgsl";
+
+export interface ConvOptions {
+  /** Step between windows: one number for both dimensions or [sy, sx]. Default 1. */
+  stride?: number | readonly [number, number];
+  /** Zeros added on each side: one number or [py, px]. Default 0. */
+  padding?: number | readonly [number, number];
+}
+
+/** One conv2d: x [N, Ci, H, W] * w [Co, Ci, KH, KW] -> y [N, Co, Ho, Wo], stride (SY, SX), padding (PY, PX). */
+interface Geometry {
+  N: number; Ci: number; H: number; W: number;
+  Co: number; Ho: number; Wo: number;
+  KH: number; KW: number;
+  SY: number; SX: number; PY: number; PX: number;
+}
+
+const WORKGROUP = 64; // every entry point of conv2d.wgsl
+/** Each invocation of the convolution kernels computes 4 channels x 4 images (or 4 weight taps). */
+const BLOCK = 4;
+/** Weight gradient: split the sum over pixels until about this many invocations run... */
+const WEIGHT_GRAD_TARGET_INVOCATIONS = 4096;
+/** ...but never into chunks shorter than this many pixels. */
+const WEIGHT_GRAD_MIN_CHUNK = 64;
+/** Bias gradient: elements of one channel summed by one invocation. */
+const BIAS_GRAD_CHUNK = 1024;
+
+const blocks = (n: number) => Math.ceil(n / BLOCK);
+
+function launch(entry: string, buffers: Record<string, GPUBuffer>, params: Record<string, number>, invocations: number): void {
+  const k = kernel("conv2d.wgsl", conv2dWgsl, entry);
+  runtime().launch(k, buffers, params, grid(Math.ceil(invocations / WORKGROUP)));
+}
+
+function convParams(g: Geometry, hasBias: boolean, chunkLen = 0, chunks = 1): Record<string, number> {
+  return { ...g, has_bias: hasBias ? 1 : 0, chunk_len: chunkLen, chunks };
+}
+
+/** y [N, Co, Ho, Wo] = conv(x [N, Ci, H, W], w) + b[co]. */
+function convForward(g: Geometry, x: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
+  const y = output([g.N, g.Co, g.Ho, g.Wo], op);
+  // Without a bias the kernel never reads `bias`; any buffer fills the binding.
+  const buffers = { x: x.buffer, w: w.buffer, bias: (b ?? w).buffer, out: y.buffer };
+  launch("conv2d_forward", buffers, convParams(g, b !== null), g.Ho * g.Wo * blocks(g.N) * blocks(g.Co));
+  return y;
+}
+
+/** dx [N, Ci, H, W] from dy [N, Co, Ho, Wo] and w (+ b[ci]): the transposed convolution. */
+function convInputGrad(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
+  const dx = output([g.N, g.Ci, g.H, g.W], op);
+  const buffers = { dy: dy.buffer, w: w.buffer, bias: (b ?? w).buffer, dx: dx.buffer };
+  launch("conv2d_input_grad", buffers, convParams(g, b !== null), g.H * g.W * blocks(g.N) * blocks(g.Ci));
+  return dx;
+}
+
+/** dw [Co, Ci, KH, KW] = sum over n, oy, ox of dy[n, co, oy, ox] * x[n, ci, oy*SY - PY + ky, ox*SX - PX + kx]. */
+function convWeightGrad(g: Geometry, x: Tensor, dy: Tensor, op: string): Tensor {
+  const weights = g.Co * g.Ci * g.KH * g.KW;
+  const outputBlocks = blocks(g.Ci * g.KH * g.KW) * blocks(g.Co);
+  const pixels = g.N * g.Ho * g.Wo;
+  // Few weights but many pixels (the Ci = 1 first layer): split the pixel sum into chunks.
+  const wanted = Math.ceil(WEIGHT_GRAD_TARGET_INVOCATIONS / outputBlocks);
+  const chunkLen = Math.ceil(pixels / Math.max(1, Math.min(wanted, Math.floor(pixels / WEIGHT_GRAD_MIN_CHUNK))));
+  const chunks = Math.ceil(pixels / chunkLen);
+  const dw = output([g.Co, g.Ci, g.KH, g.KW], op);
+  const partial = chunks > 1 ? output([chunks, weights], `${op}_partial`) : dw;
+  launch("conv2d_weight_grad", { x: x.buffer, dy: dy.buffer, partial: partial.buffer }, convParams(g, false, chunkLen, chunks), outputBlocks * chunks);
+  if (partial !== dw) {
+    launch("sum_chunks", { partial: partial.buffer, total: dw.buffer }, { count: weights, chunks, chunk_len: 0, plane: 0, batch: 0 }, weights);
+    partial.dispose(); // safe: the pool reuses it only after the recorded dispatches are submitted
+  }
+  return dw;
+}
+
+/** db [C] = sum of dy [N, C, H, W] over N, H and W. */
+function biasGrad(dy: Tensor, op: string): Tensor {
+  const [N, C, H, W] = dy.shape;
+  const perChannel = N * H * W;
+  const chunks = Math.max(1, Math.ceil(perChannel / BIAS_GRAD_CHUNK));
+  const db = output([C], op);
+  const partial = chunks > 1 ? output([chunks, C], `${op}_partial`) : db;
+  const params = { count: C, chunks, chunk_len: BIAS_GRAD_CHUNK, plane: H * W, batch: N };
+  launch("conv_bias_grad", { dy: dy.buffer, partial: partial.buffer }, params, C * chunks);
+  if (partial !== db) {
+    launch("sum_chunks", { partial: partial.buffer, total: db.buffer }, { ...params, chunk_len: 0 }, C);
+    partial.dispose();
+  }
+  return db;
+}
+
+// ---------------------------------------------------------------------------
+// Argument checks: every shape error is thrown before anything is dispatched.
+
+function pair(op: string, name: string, value: number | readonly [number, number], min: number): [number, number] {
+  const [a, b] = typeof value === "number" ? [value, value] : value;
+  if (!Number.isInteger(a) || !Number.isInteger(b) || a < min || b < min) {
+    throw new Error(`${op}: ${name} must be an integer >= ${min} or a pair of them, got ${JSON.stringify(value)}`);
+  }
+  return [a, b];
+}
+
+function checkRank4(op: string, what: string, layout: string, t: Tensor): void {
+  if (t.shape.length !== 4) throw new Error(`${op}: ${what} must be 4-D ${layout}, got shape ${shapeString(t.shape)}`);
+}
+
+function checkBias(op: string, b: Tensor | null | undefined, channels: number, w: Tensor): void {
+  if (b && (b.shape.length !== 1 || b.shape[0] !== channels)) {
+    throw new Error(`${op}: bias must have shape [${channels}] (one per output channel of weight ${shapeString(w.shape)}), got ${shapeString(b.shape)}`);
+  }
+}
+
+function checkNonEmpty(op: string, x: Tensor, w: Tensor): void {
+  if (x.shape.slice(1).some((d) => d === 0) || w.shape.some((d) => d === 0)) {
+    throw new Error(`${op}: input ${shapeString(x.shape)} and weight ${shapeString(w.shape)} must not have empty channel or spatial dimensions`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The ops.
+
+/**
+ * 2-D convolution as torch.nn.functional.conv2d (cross-correlation, NCHW):
+ * x [N, Cin, H, W], w [Cout, Cin, kH, kW], b [Cout] optional ->
+ * [N, Cout, floor((H + 2 py - kH) / sy) + 1, floor((W + 2 px - kW) / sx) + 1].
+ */
+export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: ConvOptions = {}): Tensor {
+  const op = "conv2d";
+  checkRank4(op, "input", "[N, Cin, H, W]", x);
+  checkRank4(op, "weight", "[Cout, Cin, kH, kW]", w);
+  checkNonEmpty(op, x, w);
+  const [N, Ci, H, W] = x.shape;
+  const [Co, wCi, KH, KW] = w.shape;
+  if (Ci !== wCi) {
+    throw new Error(`${op}: input ${shapeString(x.shape)} has ${Ci} channels but weight ${shapeString(w.shape)} expects ${wCi}`);
+  }
+  checkBias(op, b, Co, w);
+  const [SY, SX] = pair(op, "stride", options.stride ?? 1, 1);
+  const [PY, PX] = pair(op, "padding", options.padding ?? 0, 0);
+  if (H + 2 * PY < KH || W + 2 * PX < KW) {
+    throw new Error(
+      `${op}: kernel ${KH}x${KW} is larger than the padded input ${H + 2 * PY}x${W + 2 * PX} ` +
+        `(input ${shapeString(x.shape)}, weight ${shapeString(w.shape)}, padding [${PY}, ${PX}])`,
+    );
+  }
+  const Ho = Math.floor((H + 2 * PY - KH) / SY) + 1;
+  const Wo = Math.floor((W + 2 * PX - KW) / SX) + 1;
+  const g: Geometry = { N, Ci, H, W, Co, Ho, Wo, KH, KW, SY, SX, PY, PX };
+
+  const bias = b ?? null;
+  const y = convForward(g, x, w, bias, op);
+  return record(op, bias ? [x, w, bias] : [x, w], y, (dy) => [
+    x.requiresGrad ? convInputGrad(g, dy, w, null, `${op}_input_grad`) : null,
+    w.requiresGrad ? convWeightGrad(g, x, dy, `${op}_weight_grad`) : null,
+    bias?.requiresGrad ? biasGrad(dy, `${op}_bias_grad`) : null,
+  ]);
+}
+
+/**
+ * Transposed 2-D convolution as torch.nn.functional.conv_transpose2d (no
+ * output_padding, groups or dilation): x [N, Cin, H, W], w [Cin, Cout, kH, kW],
+ * b [Cout] optional -> [N, Cout, (H - 1) sy - 2 py + kH, (W - 1) sx - 2 px + kW].
+ */
+export function convTranspose2d(x: Tensor, w: Tensor, b?: Tensor | null, options: ConvOptions = {}): Tensor {
+  const op = "convTranspose2d";
+  checkRank4(op, "input", "[N, Cin, H, W]", x);
+  checkRank4(op, "weight", "[Cin, Cout, kH, kW]", w);
+  checkNonEmpty(op, x, w);
+  const [N, Cin, H, W] = x.shape;
+  const [wCin, Cout, KH, KW] = w.shape;
+  if (Cin !== wCin) {
+    throw new Error(`${op}: input ${shapeString(x.shape)} has ${Cin} channels but weight ${shapeString(w.shape)} expects ${wCin}`);
+  }
+  checkBias(op, b, Cout, w);
+  const [SY, SX] = pair(op, "stride", options.stride ?? 1, 1);
+  const [PY, PX] = pair(op, "padding", options.padding ?? 0, 0);
+  const Hout = (H - 1) * SY - 2 * PY + KH;
+  const Wout = (W - 1) * SX - 2 * PX + KW;
+  if (Hout < 1 || Wout < 1) {
+    throw new Error(
+      `${op}: output would be ${Hout}x${Wout}: padding [${PY}, ${PX}] is too large ` +
+        `for input ${shapeString(x.shape)}, weight ${shapeString(w.shape)} and stride [${SY}, ${SX}]`,
+    );
+  }
+  // The conv2d this transposes: its input is our output, its output is our input.
+  const g: Geometry = { N, Ci: Cout, H: Hout, W: Wout, Co: Cin, Ho: H, Wo: W, KH, KW, SY, SX, PY, PX };
+
+  const bias = b ?? null;
+  const y = convInputGrad(g, x, w, bias, op);
+  return record(op, bias ? [x, w, bias] : [x, w], y, (dy) => [
+    x.requiresGrad ? convForward(g, dy, w, null, `${op}_input_grad`) : null,
+    w.requiresGrad ? convWeightGrad(g, dy, x, `${op}_weight_grad`) : null,
+    bias?.requiresGrad ? biasGrad(dy, `${op}_bias_grad`) : null,
+  ]);
+}
