@@ -7,6 +7,7 @@ export { runtime, GpuError, type AdapterReport, type RuntimeStats, type InitOpti
 export * from "./ops/creation.js";
 export * as F from "./ops/functional.js";
 export { sum, mean } from "./ops/reduce.js";
+export { matmul } from "./ops/matmul.js";
 export { add, sub, mul, div, neg, square } from "./ops/arithmetic.js";
 export { reshape, flatten, pad, narrow, concat } from "./ops/shape.js";
 export { rand, randn, manualSeed } from "./ops/random.js";

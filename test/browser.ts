@@ -2,6 +2,12 @@
 import { runTests, type TestResult } from "./harness.js";
 import "./runtime.test.js";
 import "./activation.test.js";
+import "./matmul.test.js";
+import "./batchnorm.test.js";
+import "./loss.test.js";
+import "./autograd.test.js";
+import "./nn.test.js";
+import "./ocgan.test.js";
 import "./args.test.js";
 import "./auc.test.js";
 import "./data.test.js";

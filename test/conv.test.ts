@@ -147,6 +147,7 @@ const conv2dCases: Case[] = [
   conv(2, 3, 7, 9, 1, [2, 3], [2, 1], [0, 2], false), // different strides and paddings per axis, Co = 1
   conv(1, 4, 1, 1, 7, pair(1), pair(1), pair(0), true), // 1x1 image, 1x1 kernel
   conv(2, 2, 6, 5, 4, pair(3), pair(3), pair(2), true), // stride 3, padding 2
+  conv(1, 2, 3, 3, 3, pair(2), pair(1), pair(2), true), // padding = kernel: corner windows hold only padding
 ];
 
 test("conv: conv2d forward matches the CPU (strides 1-3, paddings 0-2, odd sizes, Cin = 1, batch 1, with and without bias)", async () => {
@@ -162,6 +163,7 @@ const convTransposeCases: Case[] = [
   conv(2, 1, 3, 4, 1, [3, 2], [2, 3], [1, 0], false), // Cin = Cout = 1, different strides per axis
   conv(2, 2, 3, 2, 2, pair(2), pair(3), pair(0), true), // stride > kernel: output rows no tap reaches hold the bias
   conv(1, 5, 5, 3, 6, [4, 3], pair(2), [2, 1], true), // odd, non-square, padding 2
+  conv(2, 2, 5, 4, 3, pair(2), pair(1), pair(2), false), // padding = kernel: output 2x1
 ];
 
 test("conv: convTranspose2d forward matches the CPU (strides 1-3, paddings 0-2, 1x1 input, with and without bias)", async () => {
@@ -263,6 +265,12 @@ test("conv: OCGAN decoder layers (convTranspose2d 6->8 1x1 -> 4x4 k4 s1 p0, 8->1
   await setup();
   await checkAgainstCpu(true, conv(3, 6, 1, 1, 8, pair(4), pair(1), pair(0), true), 700);
   await checkAgainstCpu(true, conv(2, 8, 16, 16, 1, pair(4), pair(2), pair(1), true), 710);
+});
+
+test("conv: batches past one block of 8 images (N = 10, 17) match the CPU, forward and gradients", async () => {
+  await setup();
+  await checkAgainstCpu(false, conv(10, 3, 7, 6, 5, pair(3), pair(2), pair(1), true), 800);
+  await checkAgainstCpu(true, conv(17, 5, 3, 4, 6, pair(4), pair(2), pair(1), true), 810);
 });
 
 // ---------------------------------------------------------------------------

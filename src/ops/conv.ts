@@ -34,16 +34,19 @@ interface Geometry {
 }
 
 const WORKGROUP = 64; // every entry point of conv2d.wgsl
-/** Each invocation of the convolution kernels computes 4 channels x 4 images (or 4 weight taps). */
-const BLOCK = 4;
+// Output blocks of one invocation (see conv2d.wgsl): forward and input_grad
+// compute 4 channels x 8 images, weight_grad 4 output channels x 4 weight taps.
+const CHANNEL_BLOCK = 4;
+const IMAGE_BLOCK = 8;
+const TAP_BLOCK = 4;
 /** Weight gradient: split the sum over pixels until about this many invocations run... */
-const WEIGHT_GRAD_TARGET_INVOCATIONS = 4096;
+const WEIGHT_GRAD_TARGET_INVOCATIONS = 16384;
 /** ...but never into chunks shorter than this many pixels. */
 const WEIGHT_GRAD_MIN_CHUNK = 64;
 /** Bias gradient: elements of one channel summed by one invocation. */
 const BIAS_GRAD_CHUNK = 1024;
 
-const blocks = (n: number) => Math.ceil(n / BLOCK);
+const blocks = (n: number, block: number) => Math.ceil(n / block);
 
 function launch(entry: string, buffers: Record<string, GPUBuffer>, params: Record<string, number>, invocations: number): void {
   const k = kernel("conv2d.wgsl", conv2dWgsl, entry);
@@ -59,7 +62,7 @@ function convForward(g: Geometry, x: Tensor, w: Tensor, b: Tensor | null, op: st
   const y = output([g.N, g.Co, g.Ho, g.Wo], op);
   // Without a bias the kernel never reads `bias`; any buffer fills the binding.
   const buffers = { x: x.buffer, w: w.buffer, bias: (b ?? w).buffer, out: y.buffer };
-  launch("conv2d_forward", buffers, convParams(g, b !== null), g.Ho * g.Wo * blocks(g.N) * blocks(g.Co));
+  launch("conv2d_forward", buffers, convParams(g, b !== null), g.Ho * g.Wo * blocks(g.N, IMAGE_BLOCK) * blocks(g.Co, CHANNEL_BLOCK));
   return y;
 }
 
@@ -67,14 +70,14 @@ function convForward(g: Geometry, x: Tensor, w: Tensor, b: Tensor | null, op: st
 function convInputGrad(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
   const dx = output([g.N, g.Ci, g.H, g.W], op);
   const buffers = { dy: dy.buffer, w: w.buffer, bias: (b ?? w).buffer, dx: dx.buffer };
-  launch("conv2d_input_grad", buffers, convParams(g, b !== null), g.H * g.W * blocks(g.N) * blocks(g.Ci));
+  launch("conv2d_input_grad", buffers, convParams(g, b !== null), g.H * g.W * blocks(g.N, IMAGE_BLOCK) * blocks(g.Ci, CHANNEL_BLOCK));
   return dx;
 }
 
 /** dw [Co, Ci, KH, KW] = sum over n, oy, ox of dy[n, co, oy, ox] * x[n, ci, oy*SY - PY + ky, ox*SX - PX + kx]. */
 function convWeightGrad(g: Geometry, x: Tensor, dy: Tensor, op: string): Tensor {
   const weights = g.Co * g.Ci * g.KH * g.KW;
-  const outputBlocks = blocks(g.Ci * g.KH * g.KW) * blocks(g.Co);
+  const outputBlocks = blocks(g.Ci * g.KH * g.KW, TAP_BLOCK) * blocks(g.Co, CHANNEL_BLOCK);
   const pixels = g.N * g.Ho * g.Wo;
   // Few weights but many pixels (the Ci = 1 first layer): split the pixel sum into chunks.
   const wanted = Math.ceil(WEIGHT_GRAD_TARGET_INVOCATIONS / outputBlocks);

@@ -1,0 +1,108 @@
+// A full OCGAN iteration (src/ocgan/step.ts: the four steps, K mining steps)
+// timed as training runs it: record the iteration, read its six losses back
+// (the one readback per iteration), repeat. The first iteration compiles every
+// pipeline and is not counted. Dispatches and submits per iteration come from
+// runtime().stats() deltas.
+//
+// Phases: a second set of iterations with mining switched off times steps 1, 2
+// and 4; model.mine() alone times step 3 (K forward+backward passes to the
+// latent). Their sum is close to, not exactly, the full iteration's time.
+import { runtime, rand, scope, manualSeed } from "../src/index.js";
+import { makeConfig, type OcganConfig } from "../src/ocgan/config.js";
+import { OcganModel } from "../src/ocgan/step.js";
+import { networkLayers, iterationFlops, type IterationFlops } from "./flops.js";
+import { median, now } from "./timing.js";
+import type { Roofline } from "./roofline.js";
+
+export interface IterationResult {
+  name: string;
+  config: { preset: string; base: number; visualBase: number; latent: number; batch: number; miningSteps: number };
+  iterations: number;
+  /** Median ms per full iteration (mining on), readback of the losses included. */
+  ms: number;
+  samplesMs: number[];
+  flops: IterationFlops;
+  gflops: number;
+  fraction: number;
+  dispatches: number;
+  submits: number;
+  readbacks: number;
+  phases?: { stepsWithoutMiningMs: number; miningMs: number };
+  lossesFinite: boolean;
+}
+
+/** Configs the benchmark knows by name: the presets, and c16 (C = 16 as in engine-notes' TF.js figures). */
+export function namedConfig(name: string): OcganConfig {
+  if (name === "c16") return { ...makeConfig("fast", { base: 16, visualBase: 12, latent: 16 }), preset: "c16" };
+  return makeConfig(name);
+}
+
+export async function benchIteration(
+  name: string,
+  iterations: number,
+  phases: boolean,
+  roof: Roofline,
+  log: (line: string) => void,
+): Promise<IterationResult> {
+  const config = namedConfig(name);
+  const rt = runtime();
+  manualSeed(config.seed);
+  const model = new OcganModel(config);
+  const x = rand([config.batch, 1, 32, 32], { lo: -1, hi: 1 });
+  const flops = iterationFlops(networkLayers(model.nets), config, config.batch, true);
+  let finite = true;
+  const once = async (mining: boolean) => {
+    const t = now();
+    const losses = model.iteration(x, mining);
+    const values = await losses.toArray();
+    losses.dispose();
+    finite &&= values.every(Number.isFinite);
+    return now() - t;
+  };
+  try {
+    log(`  ${name}: warm-up iteration (compiles pipelines)...`);
+    const warm = await once(true);
+    log(`  ${name}: warm-up took ${(warm / 1000).toFixed(2)} s`);
+    const before = rt.stats();
+    const samples: number[] = [];
+    for (let i = 0; i < iterations; i++) {
+      samples.push(await once(true));
+      log(`  ${name}: iteration ${i + 1}/${iterations}: ${samples[i].toFixed(0)} ms`);
+    }
+    const after = rt.stats();
+    const ms = median(samples);
+    const gflops = flops.total / (ms * 1e6);
+    const result: IterationResult = {
+      name,
+      config: { preset: config.preset, base: config.base, visualBase: config.visualBase, latent: config.latent, batch: config.batch, miningSteps: config.miningSteps },
+      iterations,
+      ms,
+      samplesMs: samples,
+      flops,
+      gflops,
+      fraction: gflops / roof.fmaGflops,
+      dispatches: (after.dispatches - before.dispatches) / iterations,
+      submits: (after.submits - before.submits) / iterations,
+      readbacks: (after.readbacks - before.readbacks) / iterations,
+      lossesFinite: finite,
+    };
+    if (phases) {
+      const noMining: number[] = [];
+      await once(false); // same pipelines; one untimed run for symmetry
+      for (let i = 0; i < iterations; i++) noMining.push(await once(false));
+      const mining: number[] = [];
+      for (let i = 0; i <= iterations; i++) {
+        const t = now();
+        scope(() => void model.mine(rand([config.batch, config.latent, 1, 1], { lo: -1, hi: 1 })));
+        await rt.sync();
+        if (i > 0) mining.push(now() - t);
+      }
+      result.phases = { stepsWithoutMiningMs: median(noMining), miningMs: median(mining) };
+      log(`  ${name}: steps 1, 2, 4 ${result.phases.stepsWithoutMiningMs.toFixed(0)} ms; mining (step 3) ${result.phases.miningMs.toFixed(0)} ms`);
+    }
+    return result;
+  } finally {
+    x.dispose();
+    model.dispose();
+  }
+}

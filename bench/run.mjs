@@ -1,0 +1,258 @@
+// npm run bench: builds the benchmark page (bench/page.ts) into a temporary
+// folder, serves it on 127.0.0.1, opens it in headless Chromium with WebGPU,
+// runs it, prints tables and writes every figure to
+// bench/results/<adapter>.json (a run limited by options writes
+// <adapter>-partial.json unless --out is given).
+//
+//   node bench/run.mjs [options]
+//     --parts kernels,iteration,tfjs   parts to run (the roofline always runs)
+//     --presets fast,paper             presets for kernel shapes and iterations
+//     --iters N                        timed engine iterations per config
+//                                      (default: fast 5, c16 3, paper 2)
+//     --no-phases                      skip the split of an iteration into phases
+//     --grep TEXT                      only kernels whose name contains TEXT
+//     --quick                          fewer, shorter timing batches
+//     --no-tfjs                        skip TensorFlow.js
+//     --tfjs-configs fast,c16          TF.js configs (c16 = C 16, Dv 12, d 16)
+//     --tfjs-backends webgpu,cpu       TF.js backends
+//     --tfjs-iters N                   timed TF.js iterations (default 1, after a warm-up)
+//     --out FILE                       results file
+import { mkdtempSync, rmSync, mkdirSync, writeFileSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execFileSync } from "node:child_process";
+import { buildPage } from "../scripts/bundle.mjs";
+import { serve } from "../scripts/serve.mjs";
+import { launchChromium } from "../scripts/chromium.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const DEFAULT_ITERS = { fast: 5, c16: 3, paper: 2 };
+const DEFAULTS = {
+  parts: "kernels,iteration,tfjs",
+  presets: "fast,paper",
+  tfjsConfigs: "fast",
+  tfjsBackends: "webgpu,cpu",
+};
+
+function parseArgs(argv) {
+  const o = { parts: DEFAULTS.parts, presets: DEFAULTS.presets, tfjsConfigs: DEFAULTS.tfjsConfigs, tfjsBackends: DEFAULTS.tfjsBackends,
+    iters: null, phases: true, grep: undefined, quick: false, tfjs: true, tfjsIters: 1, out: null };
+  const value = (i) => {
+    if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value`);
+    return argv[i + 1];
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--help" || a === "-h") {
+      console.log(readUsage());
+      process.exit(0);
+    } else if (a === "--parts") o.parts = value(i++);
+    else if (a === "--presets") o.presets = value(i++);
+    else if (a === "--iters") o.iters = Number(value(i++));
+    else if (a === "--no-phases") o.phases = false;
+    else if (a === "--grep") o.grep = value(i++);
+    else if (a === "--quick") o.quick = true;
+    else if (a === "--no-tfjs") o.tfjs = false;
+    else if (a === "--tfjs-configs") o.tfjsConfigs = value(i++);
+    else if (a === "--tfjs-backends") o.tfjsBackends = value(i++);
+    else if (a === "--tfjs-iters") o.tfjsIters = Number(value(i++));
+    else if (a === "--out") o.out = value(i++);
+    else throw new Error(`unknown option ${a} (see --help)`);
+  }
+  const list = (s) => s.split(",").map((x) => x.trim()).filter(Boolean);
+  const parts = list(o.parts).filter((p) => o.tfjs || p !== "tfjs");
+  for (const p of parts) if (!["kernels", "iteration", "tfjs"].includes(p)) throw new Error(`unknown part '${p}'`);
+  const presets = list(o.presets);
+  for (const p of presets) if (!["fast", "paper", "tiny"].includes(p)) throw new Error(`unknown preset '${p}'`);
+  const tfjsConfigs = list(o.tfjsConfigs);
+  for (const c of tfjsConfigs) if (!["fast", "c16", "paper"].includes(c)) throw new Error(`unknown TF.js config '${c}'`);
+  const backends = list(o.tfjsBackends);
+  for (const b of backends) if (!["webgpu", "cpu"].includes(b)) throw new Error(`unknown TF.js backend '${b}'`);
+  if (o.iters !== null && !(Number.isInteger(o.iters) && o.iters > 0)) throw new Error("--iters needs a positive integer");
+  if (!(Number.isInteger(o.tfjsIters) && o.tfjsIters > 0)) throw new Error("--tfjs-iters needs a positive integer");
+  const iterations = {};
+  for (const name of new Set([...presets, ...tfjsConfigs])) iterations[name] = o.iters ?? DEFAULT_ITERS[name] ?? 2;
+  const full = o.parts === DEFAULTS.parts && o.tfjs && o.presets === DEFAULTS.presets && !o.grep && !o.quick &&
+    o.tfjsBackends === DEFAULTS.tfjsBackends;
+  return {
+    page: { parts, presets, iterations, phases: o.phases, quick: o.quick, grep: o.grep,
+      tfjs: { configs: tfjsConfigs, backends, iterations: o.tfjsIters } },
+    out: o.out,
+    full,
+  };
+}
+
+/** The option list at the top of this file. */
+function readUsage() {
+  const lines = readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n");
+  const from = lines.findIndex((l) => l.startsWith("//   node bench/run.mjs"));
+  const usage = [];
+  for (let i = from; i >= 0 && lines[i].startsWith("//"); i++) usage.push(lines[i].slice(3));
+  return usage.join("\n");
+}
+
+function git(...args) {
+  try {
+    return execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Tables
+
+const pct = (f) => (Number.isFinite(f) ? `${(100 * f).toFixed(1)}%` : "—");
+const fix = (v, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "—");
+
+function table(header, rows) {
+  const lines = [`| ${header.join(" | ")} |`, `|${header.map((h, i) => (i === 0 ? "---" : "---:")).join("|")}|`];
+  for (const r of rows) lines.push(`| ${r.join(" | ")} |`);
+  return lines.join("\n");
+}
+
+function kernelTable(kernels) {
+  return table(
+    ["kernel", "pass", "shape", "used by", "ms", "GFLOP/s or GB/s", "of roofline"],
+    kernels.map((k) => [
+      k.name, k.pass, k.shape, k.usedBy, k.error ? "error" : fix(k.ms, 3),
+      k.error ? k.error.slice(0, 60) : k.gflops !== undefined ? `${fix(k.gflops)} GFLOP/s` : `${fix(k.gbps)} GB/s`,
+      pct(k.fraction),
+    ]),
+  );
+}
+
+function iterationTable(its) {
+  return table(
+    ["config", "ms / iteration", "GFLOP / iteration", "GFLOP/s", "of FMA roofline", "dispatches", "submits", "steps 1,2,4 / mining (ms)"],
+    its.map((r) => r.error
+      ? [r.name, "error", "", "", "", "", "", r.error.slice(0, 60)]
+      : [`${r.name} (C ${r.config.base}, Dv ${r.config.visualBase}, d ${r.config.latent}, B ${r.config.batch}, K ${r.config.miningSteps})`,
+        fix(r.ms, 0), fix(r.flops.total / 1e9, 2), fix(r.gflops), pct(r.fraction), fix(r.dispatches, 0), fix(r.submits, 0),
+        r.phases ? `${fix(r.phases.stepsWithoutMiningMs, 0)} / ${fix(r.phases.miningMs, 0)}` : "—"]),
+  );
+}
+
+function tfjsTable(tfjs, its) {
+  return table(
+    ["config", "TF.js backend", "TF.js ms / iteration", "engine ms / iteration", "engine speed-up"],
+    tfjs.map((t) => {
+      const engine = its.find((r) => r.name === t.config.name && !r.error);
+      return [t.config.name, t.backend, t.error ? `error: ${t.error.slice(0, 60)}` : fix(t.ms, 0), engine ? fix(engine.ms, 0) : "—",
+        engine && Number.isFinite(t.ms) ? `${fix(t.ms / engine.ms, 1)}x` : "—"];
+    }),
+  );
+}
+
+/** Checks against the issue's targets; returns lines. */
+function targets(results) {
+  const lines = [];
+  const convs = results.kernels.filter((k) => (k.group === "conv2d" || k.group === "convTranspose2d") && !k.error);
+  if (convs.length) {
+    // "Largest" conv layers: per preset, the three shapes with the most FLOPs.
+    const presets = [...new Set(convs.flatMap((k) => k.usedBy.split(" ").map((u) => u.split(":")[0])))];
+    for (const p of presets) {
+      const mine = convs.filter((k) => k.usedBy.split(" ").some((u) => u.startsWith(`${p}:`)));
+      const shapes = [...new Set(mine.map((k) => k.name))];
+      const byFlops = shapes.map((name) => ({ name, flops: mine.find((k) => k.name === name).flops })).sort((a, b) => b.flops - a.flops).slice(0, 3);
+      for (const { name } of byFlops) {
+        for (const k of mine.filter((m) => m.name === name)) {
+          lines.push(`${k.fraction >= 0.5 ? "ok  " : "MISS"} ${p} largest conv ${k.name} ${k.pass}: ${pct(k.fraction)} of FMA roofline (target >= 50%)`);
+        }
+      }
+    }
+  }
+  for (const k of results.kernels.filter((k) => !k.error && k.fraction < 0.1)) {
+    lines.push(`MISS ${k.name} ${k.pass}: ${pct(k.fraction)} of roofline (target: none below 10%)`);
+  }
+  for (const k of results.kernels.filter((k) => k.error)) lines.push(`FAIL ${k.name} ${k.pass}: ${k.error}`);
+  const fast = results.iterations.find((r) => r.name === "fast" && !r.error);
+  if (fast) lines.push(`${fast.fraction >= 0.3 ? "ok  " : "MISS"} fast iteration end to end: ${pct(fast.fraction)} of FMA roofline (target >= 30%)`);
+  for (const t of results.tfjs.filter((t) => !t.error)) {
+    const engine = results.iterations.find((r) => r.name === t.config.name && !r.error);
+    if (!engine) continue;
+    const want = t.backend === "webgpu" ? 20 : 5;
+    const ratio = t.ms / engine.ms;
+    lines.push(`${ratio >= want ? "ok  " : "MISS"} ${t.config.name} vs TF.js ${t.backend}: ${fix(ratio, 1)}x faster (target >= ${want}x)`);
+  }
+  return lines;
+}
+
+// ---------------------------------------------------------------------------
+
+const { page: options, out, full } = parseArgs(process.argv.slice(2));
+const started = new Date();
+const results = {
+  date: started.toISOString(),
+  commit: git("rev-parse", "HEAD"),
+  workingTreeDirty: (git("status", "--porcelain") ?? "") !== "",
+  host: { platform: process.platform, arch: process.arch, node: process.version },
+  options,
+  adapter: null,
+  roofline: null,
+  kernels: [],
+  iterations: [],
+  tfjs: [],
+  durationS: null,
+};
+
+const dir = mkdtempSync(join(tmpdir(), "engine-bench-"));
+let browser;
+let server;
+let failed = false;
+try {
+  console.log("building the benchmark page...");
+  await buildPage(join(root, "bench/page.ts"), dir, "engine benchmarks");
+  const served = await serve(dir);
+  server = served.server;
+  results.url = served.url;
+  browser = await launchChromium();
+  results.browser = browser.version();
+  const page = await browser.newPage();
+  page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
+  page.on("console", (msg) => {
+    if (msg.type() === "error" || msg.type() === "warning") console.error(`[page ${msg.type()}] ${msg.text()}`);
+  });
+  await page.exposeFunction("__log", (line) => console.log(line));
+  await page.exposeFunction("__record", (section, data) => {
+    if (section === "adapter") results.adapter = data;
+    else if (section === "roofline") results.roofline = data;
+    else if (section === "kernels") results.kernels = data;
+    else if (section === "iteration") results.iterations.push(data);
+    else if (section === "tfjs") results.tfjs.push(data);
+  });
+  await page.goto(results.url);
+  await page.waitForFunction(() => typeof window.__bench === "function", null, { timeout: 60_000 });
+  await page.evaluate((o) => window.__bench(o), options);
+} catch (error) {
+  failed = true;
+  console.error(`bench: ${error.stack ?? error}`);
+} finally {
+  await browser?.close();
+  server?.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+results.durationS = Math.round((Date.now() - started.getTime()) / 1000);
+delete results.url;
+
+if (results.adapter) {
+  const a = results.adapter;
+  const name = (a.architecture || a.description || a.vendor || "unknown-adapter").toLowerCase().replace(/[^a-z0-9._-]+/g, "-");
+  const file = out ?? join(root, "bench/results", `${name}${full ? "" : "-partial"}.json`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
+  console.log(`\nresults written to ${file}`);
+}
+
+console.log(`\n## ${results.date.slice(0, 10)}, commit ${results.commit?.slice(0, 10) ?? "?"}${results.workingTreeDirty ? " (uncommitted changes)" : ""}, ` +
+  `${results.adapter ? `${results.adapter.vendor} ${results.adapter.architecture}`.trim() : "no adapter"}, ${results.browser ?? ""}, ${results.durationS} s\n`);
+if (results.roofline) {
+  console.log(`Roofline: FMA ${fix(results.roofline.fmaGflops)} GFLOP/s, copy ${fix(results.roofline.copyGBps)} GB/s\n`);
+}
+if (results.kernels.length) console.log(kernelTable(results.kernels) + "\n");
+if (results.iterations.length) console.log(iterationTable(results.iterations) + "\n");
+if (results.tfjs.length) console.log(tfjsTable(results.tfjs, results.iterations) + "\n");
+const checks = targets(results);
+if (checks.length) console.log("Targets:\n" + checks.map((l) => `  ${l}`).join("\n"));
+process.exit(failed ? 1 : 0);

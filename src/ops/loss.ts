@@ -1,0 +1,77 @@
+// Mean losses, as torch.nn.functional.mse_loss and binary_cross_entropy_with_logits
+// with reduction "mean": each forward is one dispatch that sums in a single
+// workgroup and writes the 0-d result; each gradient is one elementwise dispatch.
+//   mse:  L = mean((a - b)²)                            dL/da = 2 (a - b) / n = -dL/db
+//   bce:  L = mean(max(x, 0) - x t + log(1 + exp(-|x|)))  dL/dx = (sigmoid(x) - t) / n,  dL/dt = -x / n
+import { record, type Tensor } from "../autograd/tensor.js";
+import { runtime } from "../gpu/index.js";
+import { kernel, launchElementwise, output, shapeString } from "./launch.js";
+import lossWgsl from "../../shaders/loss.wgsl";
+
+const FILE = "loss.wgsl";
+
+interface Target {
+  buffer: GPUBuffer;
+  scalar: boolean;
+  value: number;
+}
+
+function params(n: number, target?: Target) {
+  return { n, scalar_target: target?.scalar ? 1 : 0, target_value: target?.value ?? 0 };
+}
+
+function sameShape(op: string, a: Tensor, b: Tensor, what: string): void {
+  const same = a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+  if (!same) throw new Error(`${op}: ${what} ${shapeString(a.shape)} and ${shapeString(b.shape)} must have the same shape`);
+}
+
+/** The one-workgroup forward kernels: a 0-d loss. */
+function meanOf(entry: string, buffers: Record<string, GPUBuffer>, n: number, op: string, target?: Target): Tensor {
+  const loss = output([], op);
+  runtime().launch(kernel(FILE, lossWgsl, entry), { ...buffers, loss: loss.buffer }, params(n, target), [1]);
+  return loss;
+}
+
+/** An elementwise gradient kernel writing a tensor of `shape`. */
+function gradient(entry: string, buffers: Record<string, GPUBuffer>, shape: readonly number[], op: string, target?: Target): Tensor {
+  const d = output(shape, op);
+  const n = d.size;
+  launchElementwise(kernel(FILE, lossWgsl, entry), { ...buffers, dinput: d.buffer }, params(n, target), n);
+  return d;
+}
+
+/** mean((input - target)²), a 0-d tensor; both operands receive gradients. */
+export function mseLoss(input: Tensor, target: Tensor): Tensor {
+  sameShape("mseLoss", input, target, "input and target");
+  const loss = meanOf("mse_forward", { a: input.buffer, b: target.buffer }, input.size, "mseLoss");
+  return record("mseLoss", [input, target], loss, (g) => [
+    input.requiresGrad ? gradient("mse_backward", { a: input.buffer, b: target.buffer, grad: g.buffer }, input.shape, "mseLoss_backward_input") : null,
+    target.requiresGrad ? gradient("mse_backward", { a: target.buffer, b: input.buffer, grad: g.buffer }, target.shape, "mseLoss_backward_target") : null,
+  ]);
+}
+
+/**
+ * Binary cross entropy on logits, mean over every element, a 0-d tensor:
+ * mean(max(x, 0) - x t + log(1 + exp(-|x|))), stable for any x. The target is
+ * a tensor of the logits' shape, or one number (e.g. 1 or 0) for every element.
+ */
+export function bceWithLogits(logits: Tensor, target: Tensor | number): Tensor {
+  if (typeof target !== "number") sameShape("bceWithLogits", logits, target, "logits and target");
+  // A number target is passed by value; the unread `targets` binding gets the logits.
+  const t: Target = typeof target === "number"
+    ? { buffer: logits.buffer, scalar: true, value: target }
+    : { buffer: target.buffer, scalar: false, value: 0 };
+  const n = logits.size;
+  const loss = meanOf("bce_forward", { logits: logits.buffer, targets: t.buffer }, n, "bceWithLogits", t);
+  const inputs = typeof target === "number" ? [logits] : [logits, target];
+  return record("bceWithLogits", inputs, loss, (g) => {
+    const dLogits = logits.requiresGrad
+      ? gradient("bce_backward", { logits: logits.buffer, targets: t.buffer, grad: g.buffer }, logits.shape, "bceWithLogits_backward_logits", t)
+      : null;
+    if (typeof target === "number") return [dLogits];
+    const dTarget = target.requiresGrad
+      ? gradient("bce_backward_target", { logits: logits.buffer, grad: g.buffer }, target.shape, "bceWithLogits_backward_target", t)
+      : null;
+    return [dLogits, dTarget];
+  });
+}
