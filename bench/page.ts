@@ -15,7 +15,8 @@ export interface BenchOptions {
   presets: string[];
   /** Timed iterations per engine config (after one warm-up). */
   iterations: Record<string, number>;
-  phases: boolean;
+  /** Split iterations into phases: auto (configs under 20 GFLOP), all, none. */
+  phases: "auto" | "all" | "none";
   quick: boolean;
   grep?: string;
   tfjs: { configs: string[]; backends: ("webgpu" | "cpu")[]; iterations: number };

@@ -8,8 +8,9 @@
 //     --parts kernels,iteration,tfjs   parts to run (the roofline always runs)
 //     --presets fast,paper             presets for kernel shapes and iterations
 //     --iters N                        timed engine iterations per config
-//                                      (default: fast 5, c16 3, paper 2)
-//     --no-phases                      skip the split of an iteration into phases
+//                                      (default: fast 5, c16 3, paper 1)
+//     --phases auto|all|none           split iterations into steps 1,2,4 and
+//                                      mining (auto: configs under 20 GFLOP)
 //     --grep TEXT                      only kernels whose name contains TEXT
 //     --quick                          fewer, shorter timing batches
 //     --no-tfjs                        skip TensorFlow.js
@@ -27,7 +28,7 @@ import { serve } from "../scripts/serve.mjs";
 import { launchChromium } from "../scripts/chromium.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const DEFAULT_ITERS = { fast: 5, c16: 3, paper: 2 };
+const DEFAULT_ITERS = { fast: 5, c16: 3, paper: 1 };
 const DEFAULTS = {
   parts: "kernels,iteration,tfjs",
   presets: "fast,paper",
@@ -37,7 +38,7 @@ const DEFAULTS = {
 
 function parseArgs(argv) {
   const o = { parts: DEFAULTS.parts, presets: DEFAULTS.presets, tfjsConfigs: DEFAULTS.tfjsConfigs, tfjsBackends: DEFAULTS.tfjsBackends,
-    iters: null, phases: true, grep: undefined, quick: false, tfjs: true, tfjsIters: 1, out: null };
+    iters: null, phases: "auto", grep: undefined, quick: false, tfjs: true, tfjsIters: 1, out: null };
   const value = (i) => {
     if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value`);
     return argv[i + 1];
@@ -50,7 +51,7 @@ function parseArgs(argv) {
     } else if (a === "--parts") o.parts = value(i++);
     else if (a === "--presets") o.presets = value(i++);
     else if (a === "--iters") o.iters = Number(value(i++));
-    else if (a === "--no-phases") o.phases = false;
+    else if (a === "--phases") o.phases = value(i++);
     else if (a === "--grep") o.grep = value(i++);
     else if (a === "--quick") o.quick = true;
     else if (a === "--no-tfjs") o.tfjs = false;
@@ -69,6 +70,7 @@ function parseArgs(argv) {
   for (const c of tfjsConfigs) if (!["fast", "c16", "paper"].includes(c)) throw new Error(`unknown TF.js config '${c}'`);
   const backends = list(o.tfjsBackends);
   for (const b of backends) if (!["webgpu", "cpu"].includes(b)) throw new Error(`unknown TF.js backend '${b}'`);
+  if (!["auto", "all", "none"].includes(o.phases)) throw new Error("--phases takes auto, all or none");
   if (o.iters !== null && !(Number.isInteger(o.iters) && o.iters > 0)) throw new Error("--iters needs a positive integer");
   if (!(Number.isInteger(o.tfjsIters) && o.tfjsIters > 0)) throw new Error("--tfjs-iters needs a positive integer");
   const iterations = {};

@@ -36,28 +36,35 @@ function record(op: () => void, reps: number): void {
 /** Times `op` (which records GPU work and returns nothing worth keeping). */
 export async function timeOp(op: () => void, o: TimingOptions): Promise<Timing> {
   const rt = runtime();
+  let t = now();
   record(op, 1); // warm-up: compiles pipelines, fills the buffer pool
   await rt.sync();
-  // Calibration: double the repetitions until a batch takes a tenth of the target,
-  // so one slow wait for the GPU cannot make a fast op look slow.
+  const warmMs = now() - t;
   let reps = 1;
-  let t = 0;
-  let batchMs = 0;
-  for (;;) {
-    t = now();
-    record(op, reps);
-    await rt.sync();
-    batchMs = now() - t;
-    if (batchMs >= o.targetMs / 10 || reps >= o.maxReps) break;
-    reps *= 2;
+  let batches = o.batches;
+  if (warmMs >= 2 * o.targetMs) {
+    // A slow op (even counting its compile): one repetition a batch, three batches.
+    batches = Math.min(batches, 3);
+  } else {
+    // Calibration: double the repetitions until a batch takes a tenth of the target,
+    // so one slow wait for the GPU cannot make a fast op look slow.
+    let batchMs = 0;
+    for (;;) {
+      t = now();
+      record(op, reps);
+      await rt.sync();
+      batchMs = now() - t;
+      if (batchMs >= o.targetMs / 10 || reps >= o.maxReps) break;
+      reps *= 2;
+    }
+    reps = Math.max(1, Math.min(o.maxReps, Math.round((reps * o.targetMs) / Math.max(batchMs, 0.01))));
   }
-  reps = Math.max(1, Math.min(o.maxReps, Math.round((reps * o.targetMs) / Math.max(batchMs, 0.01))));
   const samples: number[] = [];
-  for (let b = 0; b < o.batches; b++) {
+  for (let b = 0; b < batches; b++) {
     t = now();
     record(op, reps);
     await rt.sync();
     samples.push((now() - t) / reps);
   }
-  return { ms: median(samples), minMs: Math.min(...samples), reps, batches: o.batches };
+  return { ms: median(samples), minMs: Math.min(...samples), reps, batches };
 }

@@ -25,7 +25,14 @@ export async function buildPage(entry, dir, title) {
   writeFileSync(`${dir}/index.html`, page(title, "main.js"));
 }
 
-/** Bundles a Node program (npm packages stay external imports). */
+/**
+ * Bundles a Node program (npm packages stay external imports, resolved from
+ * the output file's folder). wgsl_reflect's "main" is a CommonJS file in an
+ * ES-module package, which Node cannot import: its ES build is named instead.
+ */
 export async function buildNode(entry, outfile) {
-  await esbuild.build({ ...common, platform: "node", packages: "external", entryPoints: [entry], outfile });
+  await esbuild.build({
+    ...common, platform: "node", packages: "external", entryPoints: [entry], outfile,
+    alias: { wgsl_reflect: "wgsl_reflect/wgsl_reflect.module.js" },
+  });
 }

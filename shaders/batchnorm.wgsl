@@ -11,7 +11,7 @@
 // Why not one workgroup per channel with a tree in workgroup memory: on
 // SwiftShader every workgroupBarrier() costs tens of microseconds per
 // workgroup; that design took about 440 ms for a training forward + backward
-// of [64, 256, 4, 4], ten times an elementwise pass.
+// of [64, 256, 4, 4] (256 workgroups, 30 barriers each), these passes about 50.
 //
 // Batch statistics stay exact where E[x²] - E[x]² would cancel: each partial
 // is its elements' sum and their squared deviations from their own mean (two

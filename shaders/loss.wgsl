@@ -1,13 +1,13 @@
 // Mean losses and their gradients: mse (mean of (a - b)²) and binary cross
 // entropy on logits (mean of max(x, 0) - x t + log(1 + exp(-|x|))).
 //
-// Forward (mse_forward, bce_forward): the whole mean in one dispatch of ONE
-// workgroup of 256 invocations. Invocation t adds the terms t, t + 256, ...
-// (neighbouring invocations read neighbouring addresses) into workgroup
-// memory; invocation 0 adds those 256 partial sums and writes
-// loss[0] = total / n. One workgroup keeps it to one dispatch with no second
-// pass; the losses here cover at most a few hundred thousand elements, a few
-// hundred terms per invocation.
+// Forward: two barrier-free passes. *_partial: invocation k of `parts` adds
+// the terms k, k + parts, k + 2 parts, ... (neighbouring invocations read
+// neighbouring addresses) into partials[k]; mean_of_partials: one invocation
+// adds the partial sums and writes loss[0] = total / n. Why not one workgroup
+// summing everything through workgroup memory, in one dispatch: on SwiftShader
+// a single workgroup runs on one thread, and with its barrier it took 47 ms for
+// 65536 elements, where these two passes take a few.
 //
 // Backward (mse_backward, bce_backward, bce_backward_target): elementwise,
 // one invocation per element, scaled by the upstream gradient grad[0] / n; the
@@ -17,10 +17,9 @@
 // element (scalar_target = 1, target_value); a tensor must then still be
 // bound to `targets`, and is not read.
 
-const WG = 256u;
-
 struct Params {
   n: u32,
+  parts: u32,           // partial sums of the forward
   scalar_target: u32,
   target_value: f32,
 }
@@ -30,47 +29,42 @@ struct Params {
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read> logits: array<f32>;  // bce
 @group(0) @binding(4) var<storage, read> targets: array<f32>;
-@group(0) @binding(5) var<storage, read_write> loss: array<f32>;
-@group(0) @binding(6) var<storage, read> grad: array<f32>;    // d(result)/d(loss), one element
-@group(0) @binding(7) var<storage, read_write> dinput: array<f32>;  // the gradient of one input
+@group(0) @binding(5) var<storage, read_write> partials_out: array<f32>;
+@group(0) @binding(6) var<storage, read> partials: array<f32>;
+@group(0) @binding(7) var<storage, read_write> loss: array<f32>;
+@group(0) @binding(8) var<storage, read> grad: array<f32>;    // d(result)/d(loss), one element
+@group(0) @binding(9) var<storage, read_write> dinput: array<f32>;  // the gradient of one input
 
-var<workgroup> partial: array<f32, WG>;
-
-fn index(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
+fn index(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * 256u; }
 
 fn target_at(i: u32) -> f32 {
   if (p.scalar_target == 1u) { return p.target_value; }
   return targets[i];
 }
 
-// Invocation 0 writes the mean of every invocation's v. Called by all
-// invocations of the (single) workgroup: it contains a barrier. Invocation 0
-// adds the 256 partial sums itself rather than in a tree: one barrier instead
-// of nine, and on SwiftShader each barrier costs far more than 256 additions.
-fn write_mean(t: u32, v: f32) {
-  partial[t] = v;
-  workgroupBarrier();
-  if (t == 0u) {
-    var total = 0.0;
-    for (var k = 0u; k < WG; k += 1u) {
-      total += partial[k];
-    }
-    loss[0] = total / f32(p.n);
-  }
-}
-
-@compute @workgroup_size(WG)
-fn mse_forward(@builtin(local_invocation_index) t: u32) {
+@compute @workgroup_size(256)
+fn mse_partial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let k = index(gid, nwg);
+  if (k >= p.parts) { return; }
   var sum = 0.0;
-  for (var i = t; i < p.n; i += WG) {
+  for (var i = k; i < p.n; i += p.parts) {
     let d = a[i] - b[i];
     sum += d * d;
   }
-  write_mean(t, sum);
+  partials_out[k] = sum;
+}
+
+@compute @workgroup_size(1)
+fn mean_of_partials() {
+  var total = 0.0;
+  for (var k = 0u; k < p.parts; k += 1u) {
+    total += partials[k];
+  }
+  loss[0] = total / f32(p.n);
 }
 
 // d/da of mean((a - b)²) is 2 (a - b) / n; the gradient of b is the same with a and b swapped.
-@compute @workgroup_size(WG)
+@compute @workgroup_size(256)
 fn mse_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = index(gid, nwg);
   if (i >= p.n) { return; }
@@ -96,17 +90,19 @@ fn stable_sigmoid(x: f32) -> f32 {
   return select(e / (1.0 + e), 1.0 / (1.0 + e), x >= 0.0);
 }
 
-@compute @workgroup_size(WG)
-fn bce_forward(@builtin(local_invocation_index) t: u32) {
+@compute @workgroup_size(256)
+fn bce_partial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let k = index(gid, nwg);
+  if (k >= p.parts) { return; }
   var sum = 0.0;
-  for (var i = t; i < p.n; i += WG) {
+  for (var i = k; i < p.n; i += p.parts) {
     sum += bce_term(logits[i], target_at(i));
   }
-  write_mean(t, sum);
+  partials_out[k] = sum;
 }
 
 // d/dx = (sigmoid(x) - t) / n.
-@compute @workgroup_size(WG)
+@compute @workgroup_size(256)
 fn bce_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = index(gid, nwg);
   if (i >= p.n) { return; }
@@ -114,7 +110,7 @@ fn bce_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
 }
 
 // d/dt = -x / n (PyTorch also differentiates with respect to a tensor target).
-@compute @workgroup_size(WG)
+@compute @workgroup_size(256)
 fn bce_backward_target(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = index(gid, nwg);
   if (i >= p.n) { return; }

@@ -52,10 +52,17 @@ export async function assertRejects(fn: () => unknown, pattern: RegExp, what: st
   throw new AssertionError(`${what}: expected an error matching ${pattern}, none was thrown`);
 }
 
-export async function runTests(filter = "", onResult?: (r: TestResult) => void): Promise<TestResult[]> {
+/** Names of the registered tests, in order. */
+export function testNames(): string[] {
+  return registry.map((t) => t.name);
+}
+
+/** Runs the tests whose name contains `filter` (or that a predicate accepts), in order. */
+export async function runTests(filter: string | ((name: string) => boolean) = "", onResult?: (r: TestResult) => void): Promise<TestResult[]> {
   const results: TestResult[] = [];
+  const selected = typeof filter === "function" ? filter : (name: string) => !filter || name.includes(filter);
   for (const t of registry) {
-    if (filter && !t.name.includes(filter)) continue;
+    if (!selected(t.name)) continue;
     const start = performance.now();
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {

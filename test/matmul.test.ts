@@ -140,3 +140,20 @@ test("matmul: linear shape mismatches are rejected before dispatch, naming the s
   await assertRejects(() => F.linear(x, tensor(uniform(3, 2), [3])), /linear.*weight.*2-D.*\[3\]/, "1-D weight");
   await assertRejects(() => F.linear(x, tensor(uniform(6, 2), [2, 3]), tensor(uniform(3, 3), [3])), /linear.*bias.*\[2\].*\[3\]/, "bias");
 });
+
+test("matmul: a 1024x128 by 128x1024 product, spot-checked against the CPU", async () => {
+  await setup();
+  const [m, k, n] = [1024, 128, 1024];
+  const a = uniform(m * k, 1);
+  const b = uniform(k * n, 2);
+  const ta = tensor(a, [m, k]);
+  const tb = tensor(b, [k, n]);
+  const out = F.matmul(ta, tb);
+  const got = await out.toArray();
+  for (const [i, j] of [[0, 0], [m - 1, n - 1], [517, 3], [9, 1000]]) {
+    let s = 0;
+    for (let d = 0; d < k; d++) s += a[i * k + d] * b[d * n + j];
+    assertClose([got[i * n + j]], [s], `out[${i}, ${j}]`, 1e-5, 1e-5);
+  }
+  [ta, tb, out].forEach((t) => t.dispose());
+});

@@ -131,8 +131,12 @@ async function drawFigures(name: string, model: OcganModel, dataset: MnistDatase
   const { En, De } = model.nets;
   const c = model.config;
   const p1 = protocol1(dataset, c.digit, c.seed);
-  const pick = (label: number) => p1.indices.filter((_, k) => p1.labels[k] === label).slice(0, FIGURE_COUNT / 2);
-  const inputs = toModelInput(dataset.images, [...pick(1), ...pick(0)]);
+  const inClass = p1.indices.filter((_, k) => p1.labels[k] === 1).slice(0, FIGURE_COUNT / 2);
+  // One out-of-class image of each other digit, so every digit shows up.
+  const outOfClass = [...new Map(p1.indices.filter((_, k) => p1.labels[k] === 0).reverse().map((i) => [dataset.labels[i], i])).values()]
+    .sort((a, b) => dataset.labels[a] - dataset.labels[b])
+    .slice(0, FIGURE_COUNT / 2);
+  const inputs = toModelInput(dataset.images, [...inClass, ...outOfClass]);
   const n = inputs.length / 1024;
   for (const net of Object.values(model.nets)) net.eval();
   const [recon, decoded, mined] = scope(() => {
@@ -140,7 +144,7 @@ async function drawFigures(name: string, model: OcganModel, dataset: MnistDatase
     const u = rand([FIGURE_COUNT, c.latent, 1, 1], { lo: -1, hi: 1, seed: c.seed + 1 });
     const r = noGrad(() => De.forward(En.forward(x)));
     const d = noGrad(() => De.forward(u));
-    const m = c.classifier ? noGrad(() => De.forward(model.mine(u))) : d;
+    const m = c.classifier ? (() => { const l = model.mine(u); return noGrad(() => De.forward(l)); })() : d;
     return [r, d, m];
   });
   for (const net of Object.values(model.nets)) net.train();

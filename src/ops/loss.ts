@@ -1,6 +1,6 @@
 // Mean losses, as torch.nn.functional.mse_loss and binary_cross_entropy_with_logits
-// with reduction "mean": each forward is one dispatch that sums in a single
-// workgroup and writes the 0-d result; each gradient is one elementwise dispatch.
+// with reduction "mean": each forward is two dispatches (partial sums, then
+// their mean, the 0-d result); each gradient is one elementwise dispatch.
 //   mse:  L = mean((a - b)²)                            dL/da = 2 (a - b) / n = -dL/db
 //   bce:  L = mean(max(x, 0) - x t + log(1 + exp(-|x|)))  dL/dx = (sigmoid(x) - t) / n,  dL/dt = -x / n
 import { record, type Tensor } from "../autograd/tensor.js";
@@ -16,8 +16,12 @@ interface Target {
   value: number;
 }
 
-function params(n: number, target?: Target) {
-  return { n, scalar_target: target?.scalar ? 1 : 0, target_value: target?.value ?? 0 };
+/** Partial sums of a forward: enough invocations to fill the device, each adding at least MIN_PER_PART terms. */
+const MAX_PARTS = 4096;
+const MIN_PER_PART = 32;
+
+function params(n: number, target?: Target, parts = 0) {
+  return { n, parts, scalar_target: target?.scalar ? 1 : 0, target_value: target?.value ?? 0 };
 }
 
 function sameShape(op: string, a: Tensor, b: Tensor, what: string): void {
@@ -25,10 +29,14 @@ function sameShape(op: string, a: Tensor, b: Tensor, what: string): void {
   if (!same) throw new Error(`${op}: ${what} ${shapeString(a.shape)} and ${shapeString(b.shape)} must have the same shape`);
 }
 
-/** The one-workgroup forward kernels: a 0-d loss. */
+/** The forward: partial sums by `entry`, then their mean, a 0-d loss. */
 function meanOf(entry: string, buffers: Record<string, GPUBuffer>, n: number, op: string, target?: Target): Tensor {
+  const parts = Math.max(1, Math.min(MAX_PARTS, Math.ceil(n / MIN_PER_PART)));
+  const partials = output([parts], `${op}_partials`);
+  launchElementwise(kernel(FILE, lossWgsl, entry), { ...buffers, partials_out: partials.buffer }, params(n, target, parts), parts);
   const loss = output([], op);
-  runtime().launch(kernel(FILE, lossWgsl, entry), { ...buffers, loss: loss.buffer }, params(n, target), [1]);
+  runtime().launch(kernel(FILE, lossWgsl, "mean_of_partials"), { partials: partials.buffer, loss: loss.buffer }, params(n, target, parts), [1]);
+  partials.dispose();
   return loss;
 }
 
@@ -43,7 +51,7 @@ function gradient(entry: string, buffers: Record<string, GPUBuffer>, shape: read
 /** mean((input - target)²), a 0-d tensor; both operands receive gradients. */
 export function mseLoss(input: Tensor, target: Tensor): Tensor {
   sameShape("mseLoss", input, target, "input and target");
-  const loss = meanOf("mse_forward", { a: input.buffer, b: target.buffer }, input.size, "mseLoss");
+  const loss = meanOf("mse_partial", { a: input.buffer, b: target.buffer }, input.size, "mseLoss");
   return record("mseLoss", [input, target], loss, (g) => [
     input.requiresGrad ? gradient("mse_backward", { a: input.buffer, b: target.buffer, grad: g.buffer }, input.shape, "mseLoss_backward_input") : null,
     target.requiresGrad ? gradient("mse_backward", { a: target.buffer, b: input.buffer, grad: g.buffer }, target.shape, "mseLoss_backward_target") : null,
@@ -62,7 +70,7 @@ export function bceWithLogits(logits: Tensor, target: Tensor | number): Tensor {
     ? { buffer: logits.buffer, scalar: true, value: target }
     : { buffer: target.buffer, scalar: false, value: 0 };
   const n = logits.size;
-  const loss = meanOf("bce_forward", { logits: logits.buffer, targets: t.buffer }, n, "bceWithLogits", t);
+  const loss = meanOf("bce_partial", { logits: logits.buffer, targets: t.buffer }, n, "bceWithLogits", t);
   const inputs = typeof target === "number" ? [logits] : [logits, target];
   return record("bceWithLogits", inputs, loss, (g) => {
     const dLogits = logits.requiresGrad
