@@ -19,7 +19,7 @@
 //     --tfjs-iters N                   timed TF.js iterations (default 1, after a warm-up)
 //     --out FILE                       results file
 import { mkdtempSync, rmSync, mkdirSync, writeFileSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir, loadavg, cpus } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
@@ -189,7 +189,8 @@ const results = {
   date: started.toISOString(),
   commit: git("rev-parse", "HEAD"),
   workingTreeDirty: (git("status", "--porcelain") ?? "") !== "",
-  host: { platform: process.platform, arch: process.arch, node: process.version },
+  // Other work on the machine slows a CPU adapter directly: the load averages say how busy it was.
+  host: { platform: process.platform, arch: process.arch, cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, loadavgStart: loadavg() },
   options,
   adapter: null,
   roofline: null,
@@ -236,6 +237,7 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 results.durationS = Math.round((Date.now() - started.getTime()) / 1000);
+results.host.loadavgEnd = loadavg();
 delete results.url;
 
 if (results.adapter) {
@@ -248,7 +250,8 @@ if (results.adapter) {
 }
 
 console.log(`\n## ${results.date.slice(0, 10)}, commit ${results.commit?.slice(0, 10) ?? "?"}${results.workingTreeDirty ? " (uncommitted changes)" : ""}, ` +
-  `${results.adapter ? `${results.adapter.vendor} ${results.adapter.architecture}`.trim() : "no adapter"}, ${results.browser ?? ""}, ${results.durationS} s\n`);
+  `${results.adapter ? `${results.adapter.vendor} ${results.adapter.architecture}`.trim() : "no adapter"}, Chromium ${results.browser ?? "?"}, ` +
+  `${results.host.cpus} CPUs, load average ${results.host.loadavgStart[0].toFixed(1)} at start and ${results.host.loadavgEnd[0].toFixed(1)} at end, ${results.durationS} s\n`);
 if (results.roofline) {
   console.log(`Roofline: FMA ${fix(results.roofline.fmaGflops)} GFLOP/s, copy ${fix(results.roofline.copyGBps)} GB/s\n`);
 }

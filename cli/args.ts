@@ -229,6 +229,7 @@ export const trainOptions = defineOptions([
   { name: "seed", type: "number", integer: true, min: 0, max: 4294967295, default: presets.fast.seed, help: "seed for weights, noise, batch order and the protocol-1 draw" },
   { name: "out", type: "string", metavar: "DIR", defaultText: "runs/<model>-digit<d>-seed<s>", help: "folder for checkpoints, samples and the report" },
   { name: "resume", type: "string", metavar: "CKPT", help: "continue from this checkpoint (.safetensors)" },
+  { name: "runner", type: "string", choices: ["chromium", "node"], default: "chromium", help: "where WebGPU runs: headless Chromium, or in-process on Dawn's WebGPU for Node (the webgpu package)" },
   { name: "help", type: "flag", alias: "h", help: "print this help and exit" },
 ]);
 

@@ -2,18 +2,23 @@
 // digit in headless Chromium on WebGPU, shows progress in the terminal, and
 // writes checkpoints, the loss log, figures and an HTML report to --out.
 // This side parses arguments, owns the files and the terminal; the training
-// runs in the page (cli/page.ts).
-import { mkdirSync, writeFileSync, renameSync, readFileSync, appendFileSync, existsSync, accessSync, constants } from "node:fs";
+// runs in the page (cli/page.ts), or with --runner node in this process on
+// Dawn's WebGPU for Node (cli/node-job.ts): the same job either way (cli/job.ts).
+import { mkdirSync, writeFileSync, renameSync, readFileSync, appendFileSync, existsSync, accessSync, statSync, constants } from "node:fs";
 import { dirname, join, resolve, isAbsolute, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, formatHelp, trainOptions, UsageError, type TrainArgs } from "./args.js";
 import { makeConfig, type OcganConfig } from "../src/ocgan/config.js";
-import type { Job, JobSummary } from "./page.js";
-import type { ProgressEvent } from "../src/ocgan/experiment.js";
+import { parseMnist, splitDigit } from "../src/ocgan/data.js";
+import { readCheckpointHeader } from "../src/ocgan/checkpoint.js";
+import type { Job, JobSummary } from "./job.js";
+import type { Host, ProgressEvent } from "../src/ocgan/experiment.js";
 // @ts-expect-error plain ES modules shared with the test runner
 import { serve } from "../scripts/serve.mjs";
 // @ts-expect-error plain ES modules shared with the test runner
 import { launchChromium } from "../scripts/chromium.mjs";
+// @ts-expect-error plain ES modules shared with the test runner
+import { createNodeGpu } from "../scripts/node-gpu.mjs";
 
 const USAGE = "npm start -- [options]";
 
@@ -34,6 +39,62 @@ export function configFromArgs(args: TrainArgs, model = args.model): OcganConfig
   if (args.noVisualDisc) overrides.visualDisc = false;
   if (args.noClassifier) overrides.classifier = false;
   return makeConfig(args.preset, overrides);
+}
+
+/**
+ * Why `dir` cannot be used as the run folder, or null when it can: it must be
+ * a writable folder, or not exist yet under a writable folder. Nothing is
+ * created here (a bad command line must leave no trace).
+ */
+function unwritableFolder(dir: string): string | null {
+  let existing = dir;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  let isFolder: boolean;
+  try {
+    isFolder = statSync(existing).isDirectory();
+  } catch (error) {
+    return `${existing} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+  }
+  if (!isFolder) return existing === dir ? "it is a file, not a folder" : `${existing} is a file, so no folder can be made under it`;
+  try {
+    accessSync(existing, constants.W_OK);
+  } catch {
+    return `${existing} is not writable`;
+  }
+  return null;
+}
+
+/**
+ * Why the checkpoint `file` cannot continue a run of `config`, or null: it must
+ * be a whole, finite checkpoint of this project (the full file is parsed here,
+ * before the browser starts), written with the same settings but the epoch
+ * count, and not past --epochs.
+ */
+function resumeProblem(file: string, config: OcganConfig): string | null {
+  let bytes: Uint8Array;
+  try {
+    if (statSync(file).isDirectory()) return "it is a folder, not a checkpoint";
+    bytes = readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "ENOENT" ? "no such file" : `cannot be read (${code ?? (error as Error).message})`;
+  }
+  let header: ReturnType<typeof readCheckpointHeader>;
+  try {
+    header = readCheckpointHeader(bytes, file);
+  } catch (error) {
+    const message = (error as Error).message;
+    return message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
+  }
+  const stored = header.config as unknown as Record<string, unknown>;
+  const wanted = config as unknown as Record<string, unknown>;
+  const differing = Object.keys({ ...stored, ...wanted }).filter((key) => key !== "epochs" && JSON.stringify(stored[key]) !== JSON.stringify(wanted[key]));
+  if (differing.length) {
+    const list = differing.map((key) => `${key} ${JSON.stringify(stored[key])} there, ${JSON.stringify(wanted[key])} here`).join(", ");
+    return `${file} was written with other settings (${list})`;
+  }
+  if (header.progress.epoch > config.epochs) return `${file} has done ${header.progress.epoch} epochs, more than --epochs ${config.epochs}`;
+  return null;
 }
 
 /** Writes through a temporary file and a rename, so a kill mid-write leaves the old file whole. */
@@ -75,6 +136,60 @@ function progressPrinter() {
   };
 }
 
+/** The run folder's files, as both runners' hosts use them (paths relative to --out). */
+interface RunFiles {
+  write(path: string, data: Uint8Array): void;
+  append(path: string, line: string): void;
+  read(path: string): Uint8Array | null;
+}
+
+/** --runner chromium: the job runs in a headless Chromium page (cli/page.ts), which calls back for files and progress. */
+async function runInChromium(job: Job, site: string, files: RunFiles, progress: (event: ProgressEvent) => void): Promise<JobSummary> {
+  const { server, url } = await serve(site);
+  try {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      page.on("pageerror", (e: Error) => process.stderr.write(`page error: ${e.message}\n`));
+      await page.exposeFunction("__hostWrite", (path: string, base64: string) => files.write(path, Buffer.from(base64, "base64")));
+      await page.exposeFunction("__hostAppend", (path: string, line: string) => files.append(path, line));
+      await page.exposeFunction("__hostRead", (path: string) => {
+        const bytes = files.read(path);
+        return bytes ? Buffer.from(bytes).toString("base64") : null;
+      });
+      await page.exposeFunction("__hostProgress", progress);
+      await page.goto(url);
+      await page.waitForFunction(() => typeof window.__runJob === "function");
+      return await page.evaluate((j: Job) => window.__runJob(j), job);
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    server.close();
+  }
+}
+
+/**
+ * --runner node: the same job in this process, on Dawn's WebGPU for Node. The
+ * engine is loaded with import() only once scripts/node-gpu.mjs has installed
+ * the WebGPU globals it reads as it loads.
+ */
+async function runInNode(job: Job, dataFile: string, files: RunFiles, progress: (event: ProgressEvent) => void): Promise<JobSummary> {
+  const { gpu } = await createNodeGpu();
+  const { runJobInNode } = await import("./node-job.js");
+  const host: Host = {
+    now: () => performance.now(),
+    writeFile: async (path, data) => files.write(path, typeof data === "string" ? new TextEncoder().encode(data) : data),
+    appendLine: async (path, line) => files.append(path, line),
+    readFile: async (path) => {
+      const bytes = files.read(path);
+      return bytes && new Uint8Array(bytes); // a plain copy: no Buffer pool offsets
+    },
+    progress,
+  };
+  return runJobInNode(job, gpu, dataFile, host);
+}
+
 async function main(): Promise<void> {
   let args: TrainArgs;
   try {
@@ -86,7 +201,7 @@ async function main(): Promise<void> {
   if (args.help) {
     console.log(formatHelp(trainOptions, {
       usage: USAGE,
-      description: "Trains OCGAN on one MNIST digit on WebGPU (headless Chromium) and evaluates it under Protocols 1 and 2;\nwith --model ocgan the plain auto-encoder is trained the same way beside it.",
+      description: "Trains OCGAN on one MNIST digit on WebGPU (headless Chromium, or Dawn for Node with --runner node) and evaluates it\nunder Protocols 1 and 2; with --model ocgan the plain auto-encoder is trained the same way beside it.",
     }));
     return;
   }
@@ -97,57 +212,64 @@ async function main(): Promise<void> {
   } catch (error) {
     usageError((error as Error).message);
   }
+  // Every check comes before anything is written or launched: bad input leaves no trace.
   const out = resolve(args.out ?? `runs/${args.model}-digit${args.digit}-seed${args.seed}`);
+  const unwritable = unwritableFolder(out);
+  if (unwritable) usageError(`--out ${out} cannot be written: ${unwritable}; give a folder that exists or can be created`);
+
+  // The page and the data, built by build.mjs next to this file.
+  const site = join(dirname(fileURLToPath(import.meta.url)), "page");
+  const dataFile = join(site, "data", "mnist.bin");
+  if (!existsSync(dataFile)) throw new Error(`${site} is incomplete: run \`node build.mjs\` first (npm start does)`);
+  const trainingImages = splitDigit(parseMnist(readFileSync(dataFile)), args.digit).train.length;
+  for (const { config } of configs) {
+    if (config.batch > trainingImages) {
+      const given = args.batch !== undefined ? `--batch ${config.batch}` : `the ${config.preset} preset's batch size ${config.batch}`;
+      usageError(`${given} is larger than the ${trainingImages} training images of digit ${args.digit}: --batch accepts 1 to ${trainingImages}`);
+    }
+  }
+
+  const experiments: Job["experiments"] = configs.map(({ name, config }, k) => {
+    const own = join(out, name, "last.safetensors");
+    if (k === 0 && args.resume) {
+      const file = resolve(args.resume);
+      const problem = resumeProblem(file, config);
+      if (problem) usageError(`--resume ${args.resume}: ${problem}`);
+      return { name, config, resume: file };
+    }
+    if (!existsSync(own)) return { name, config };
+    const problem = resumeProblem(own, config);
+    if (problem) usageError(`--out ${out} holds a checkpoint this run cannot continue from: ${problem}; use the same options as that run, or another --out`);
+    return { name, config, resume: own };
+  });
   try {
     mkdirSync(out, { recursive: true });
-    accessSync(out, constants.W_OK);
   } catch (error) {
     usageError(`--out ${out} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  if (args.resume && !existsSync(args.resume)) usageError(`--resume ${args.resume}: no such file`);
-
-  const job: Job = {
-    selection: "validation-mse",
-    experiments: configs.map(({ name, config }, k) => {
-      const own = join(out, name, "last.safetensors");
-      const resume = k === 0 && args.resume ? resolve(args.resume) : existsSync(own) ? own : undefined;
-      if (resume) process.stderr.write(`[${name}] resuming from ${resume}\n`);
-      return { name, config, resume };
-    }),
-  };
+  for (const { name, resume } of experiments) if (resume) process.stderr.write(`[${name}] resuming from ${resume}\n`);
+  const job: Job = { selection: "validation-mse", experiments };
   const inOut = (path: string) => {
     const file = isAbsolute(path) ? path : resolve(out, path);
     if (!isAbsolute(path) && relative(out, file).startsWith("..")) throw new Error(`refusing to touch ${path}: outside the run folder`);
     return file;
   };
 
-  // The page and the data, built by build.mjs next to this file.
-  const site = join(dirname(fileURLToPath(import.meta.url)), "page");
-  if (!existsSync(join(site, "data", "mnist.bin"))) throw new Error(`${site} is incomplete: run \`node build.mjs\` first (npm start does)`);
-  const { server, url } = await serve(site);
-  const browser = await launchChromium();
-  let summary: JobSummary;
-  try {
-    const page = await browser.newPage();
-    page.on("pageerror", (e: Error) => process.stderr.write(`page error: ${e.message}\n`));
-    await page.exposeFunction("__hostWrite", (path: string, base64: string) => writeAtomic(inOut(path), Buffer.from(base64, "base64")));
-    await page.exposeFunction("__hostAppend", (path: string, line: string) => {
+  const files: RunFiles = {
+    write: (path, data) => writeAtomic(inOut(path), data),
+    append: (path, line) => {
       const file = inOut(path);
       mkdirSync(dirname(file), { recursive: true });
       appendFileSync(file, `${line}\n`);
-    });
-    await page.exposeFunction("__hostRead", (path: string) => {
+    },
+    read: (path) => {
       const file = inOut(path);
-      return existsSync(file) ? readFileSync(file).toString("base64") : null;
-    });
-    await page.exposeFunction("__hostProgress", progressPrinter());
-    await page.goto(url);
-    await page.waitForFunction(() => typeof window.__runJob === "function");
-    summary = await page.evaluate((j: Job) => window.__runJob(j), job);
-  } finally {
-    await browser.close();
-    server.close();
-  }
+      return existsSync(file) ? readFileSync(file) : null;
+    },
+  };
+  const summary = args.runner === "node"
+    ? await runInNode(job, dataFile, files, progressPrinter())
+    : await runInChromium(job, site, files, progressPrinter());
   process.stderr.write("\n");
   console.log(`adapter: ${summary.adapter}`);
   for (const r of summary.results) {
@@ -162,7 +284,23 @@ async function main(): Promise<void> {
   console.log(`\nreport: ${join(out, "index.html")}`);
 }
 
-main().catch((error) => {
-  process.stderr.write(`\nerror: ${error instanceof Error ? error.message : String(error)}\n`);
+/**
+ * An error for the terminal: a page's exception arrives as "page.evaluate:
+ * Name: message" followed by the page's stack, of no use to the user; the
+ * message itself (several lines for a WGSL compile error) is kept.
+ */
+function errorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text
+    .replace(/^page\.evaluate: /, "")
+    .split("\n")
+    .filter((line) => !/^\s+at /.test(line))
+    .join("\n")
+    .trimEnd();
+}
+
+// An explicit exit: with --runner node, Dawn's GPU object keeps the event loop alive.
+main().then(() => process.exit(0), (error) => {
+  process.stderr.write(`\nerror: ${errorText(error)}\n`);
   process.exit(1);
 });

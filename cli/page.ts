@@ -1,21 +1,13 @@
-// The browser side of `npm start`: runs the experiments the command line asks
-// for on the page's WebGPU device. Files and progress go to the Node side
-// through functions it exposes (cli/main.ts); nothing here touches the disk.
+// The browser side of `npm start` (--runner chromium): runs the job the command
+// line asks for (cli/job.ts) on the page's WebGPU device. Files and progress go
+// to the Node side through functions it exposes (cli/main.ts); nothing here
+// touches the disk.
 import { init } from "../src/index.js";
 import { parseMnist } from "../src/ocgan/data.js";
-import { runExperiment, type Host, type ProgressEvent, type ExperimentResult } from "../src/ocgan/experiment.js";
-import { renderReport } from "../src/ocgan/report.js";
-import type { OcganConfig } from "../src/ocgan/config.js";
+import type { Host, ProgressEvent } from "../src/ocgan/experiment.js";
+import { runJob, type Job, type JobSummary } from "./job.js";
 
-export interface Job {
-  experiments: { name: string; config: OcganConfig; resume?: string }[];
-  selection: "validation-mse" | "last";
-}
-
-export interface JobSummary {
-  adapter: string;
-  results: Omit<ExperimentResult, "lossHistory">[];
-}
+export type { Job, JobSummary };
 
 declare global {
   interface Window {
@@ -50,16 +42,7 @@ const host: Host = {
 
 window.__runJob = async (job) => {
   const info = await init();
-  const adapter = [info.vendor, info.architecture, info.description].filter(Boolean).join(" / ") || "unknown adapter";
   const response = await fetch("data/mnist.bin");
   if (!response.ok) throw new Error(`could not load data/mnist.bin (${response.status}); run \`node build.mjs\``);
-  const dataset = parseMnist(await response.arrayBuffer());
-  const results: ExperimentResult[] = [];
-  for (const { name, config, resume } of job.experiments) {
-    const bytes = resume ? await host.readFile(resume) : null;
-    const options = { selection: job.selection, resume: bytes ? { bytes, fileName: resume! } : undefined };
-    results.push(await runExperiment(name, config, dataset, host, options));
-  }
-  await host.writeFile("index.html", renderReport(results, adapter));
-  return { adapter, results: results.map(({ lossHistory: _, ...rest }) => rest) };
+  return runJob(job, parseMnist(await response.arrayBuffer()), host, info);
 };

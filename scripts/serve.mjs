@@ -1,7 +1,8 @@
 // A static file server for one folder, on 127.0.0.1 only: GET and HEAD, no
 // path outside the folder. Used by the test runner, the benchmarks and the app.
 import { createServer } from "node:http";
-import { readFile, stat } from "node:fs/promises";
+import { readFile, stat, realpath } from "node:fs/promises";
+import { realpathSync } from "node:fs";
 import { resolve, join, extname, sep } from "node:path";
 
 const TYPES = {
@@ -11,7 +12,8 @@ const TYPES = {
 };
 
 export function serve(root, port = 0) {
-  const base = resolve(root);
+  const base = realpathSync(resolve(root));
+  const inside = (file) => file === base || file.startsWith(base + sep);
   const server = createServer(async (req, res) => {
     if (req.method !== "GET" && req.method !== "HEAD") {
       res.writeHead(405, { Allow: "GET, HEAD" }).end();
@@ -25,12 +27,14 @@ export function serve(root, port = 0) {
       return;
     }
     let file = resolve(join(base, path));
-    if (file !== base && !file.startsWith(base + sep)) {
+    if (!inside(file)) {
       res.writeHead(404).end();
       return;
     }
     try {
       if ((await stat(file)).isDirectory()) file = join(file, "index.html");
+      // A symbolic link inside the folder must not lead outside it.
+      if (!inside(await realpath(file))) throw new Error("outside the folder");
       const body = await readFile(file);
       res.writeHead(200, { "Content-Type": TYPES[extname(file)] ?? "application/octet-stream", "Content-Length": body.length });
       res.end(req.method === "HEAD" ? undefined : body);

@@ -17,3 +17,4 @@ import "./reduce.test.js";
 import "./arithmetic.test.js";
 import "./shape.test.js";
 import "./conv.test.js";
+import "./reliability.test.js";

@@ -1,7 +1,7 @@
 // src/ocgan/png.ts: checksums of known inputs, the zlib and PNG layout, the
 // browser's own decoder reading our files back, and imageGrid's tiling.
 import { test, assert, assertClose } from "./harness.js";
-import { crc32, adler32, zlibStored, encodePng, imageGrid, type Image8 } from "../src/ocgan/png.js";
+import { crc32, adler32, zlibStored, encodePng, encodePngCompressed, imageGrid, type Image8 } from "../src/ocgan/png.js";
 
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const hex = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
@@ -138,4 +138,16 @@ test("png: imageGrid tiles [-1, 1] images with padding, row by row", () => {
   assertClose([at(0, 0), at(3, 3), at(4, 4), at(6, 6)], [200, 200, 200, 200], "padding and the empty slot are background", 0, 0);
   const wide = imageGrid(new Float32Array(2 * 32 * 32), 2, 32, 32, 10);
   assert(wide.width === 2 * 34 + 2 && wide.height === 36, "cols larger than n shrinks to n");
+});
+
+test("png: the deflate-compressed encoding decodes to the same pixels and is smaller", async () => {
+  const width = 64;
+  const height = 48;
+  const rgb = new Uint8Array(width * height * 3).map((_, i) => ((i >> 5) * 7) & 0xff);
+  const compressed = await encodePngCompressed({ pixels: rgb, width, height, channels: 3 });
+  assert(compressed.length < encodePng({ pixels: rgb, width, height, channels: 3 }).length / 2, `compressed ${compressed.length} bytes`);
+  const rgba = await browserDecode(compressed, width, height);
+  for (let p = 0; p < width * height; p++) {
+    for (let c = 0; c < 3; c++) assert(rgba[4 * p + c] === rgb[3 * p + c], `pixel ${p} channel ${c}`);
+  }
 });

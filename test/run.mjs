@@ -3,18 +3,23 @@
 // for Node (the `webgpu` package; scripts/node-gpu.mjs picks the driver).
 // Prints one line per test, each runner's tally, and a closing
 // "N passed, N failed" over both. Exit code 1 on any failure.
-//   node test/run.mjs [--grep text] [--runner chromium|node|both]
+//   node test/run.mjs [--grep text] [--runner chromium|node|both] [--memory-iterations N]
+// Then, whatever the runner, the command line and the server are tested from
+// outside (test/system/*.test.mjs with node:test), counted in the same tally.
+// --memory-iterations sets the length of test/reliability.test.ts's leak check
+// (200 iterations by default, 100 on Node; 1000 is the full check).
 // With both runners, a last check compares a tiny seeded OCGAN training run
 // (test/trace.ts) across them: the losses and novelty scores must agree within
 // float tolerance.
 // Bundles are built into fresh temporary folders, so runs never share files.
 // (The Node bundle's folder is under node_modules/.cache, so that its npm
 // imports resolve.)
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { fork } from "node:child_process";
+import { fork, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { buildPage, buildNode } from "../scripts/bundle.mjs";
 import { serve } from "../scripts/serve.mjs";
 import { launchChromium } from "../scripts/chromium.mjs";
@@ -28,7 +33,7 @@ const RTOL = 1e-3;
 const NODE_TIMEOUT_MS = 30 * 60_000;
 
 function usage(message) {
-  console.error(`error: ${message}\nusage: node test/run.mjs [--grep text] [--runner ${RUNNERS.join("|")}]`);
+  console.error(`error: ${message}\nusage: node test/run.mjs [--grep text] [--runner ${RUNNERS.join("|")}] [--memory-iterations N]`);
   process.exit(2);
 }
 
@@ -40,6 +45,7 @@ for (let i = 0; i < args.length; i++) {
   const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
   const value = () => inline ?? (i + 1 < args.length ? args[++i] : usage(`${flag} needs a value`));
   if (flag === "--grep") filter = value();
+  else if (flag === "--memory-iterations") process.env.MEMORY_ITERATIONS = value(); // test/reliability.test.ts; Node inherits it
   else if (flag === "--runner") {
     runner = value();
     if (!RUNNERS.includes(runner)) usage(`--runner expects one of ${RUNNERS.join(", ")}, got ${JSON.stringify(runner)}`);
@@ -80,6 +86,13 @@ async function chromiumRun(wantTrace) {
     page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
     page.on("console", (msg) => console.error(`[page ${msg.type()}] ${msg.text()}`));
     await page.exposeFunction("__report", count);
+    // test/reliability.test.ts: its settings, and the page's JS heap after a garbage collection (CDP).
+    await page.addInitScript((env) => void (window.__testEnv = env), { memoryIterations: process.env.MEMORY_ITERATIONS });
+    const cdp = await page.context().newCDPSession(page);
+    await page.exposeFunction("__heapUsage", async () => {
+      await cdp.send("HeapProfiler.collectGarbage");
+      return (await cdp.send("Runtime.getHeapUsage")).usedSize;
+    });
     await page.goto(served.url);
     await page.waitForFunction(() => typeof window.__runTests === "function", null, { timeout: 60_000 });
     await page.evaluate((f) => window.__runTests(f), filter);
@@ -111,11 +124,10 @@ async function nodeRun(wantTrace) {
     const bundle = join(dir, "node-tests.mjs");
     await buildNode(join(root, "test/node.ts"), bundle);
     const childArgs = [...(filter ? ["--grep", filter] : []), ...(wantTrace ? ["--trace"] : [])];
-    const child = fork(bundle, childArgs, { execArgv: ["--enable-source-maps"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(bundle, childArgs, { execArgv: ["--enable-source-maps", "--expose-gc"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
     let done = false;
     child.on("message", (m) => {
-      if (m.type === "adapter") console.log(`adapter: ${m.description}`);
-      else if (m.type === "excluded") console.log(`skip ${m.name}\n     left out on Node: ${m.reason} (browser-only; it runs in the Chromium pass)`);
+      if (m.type === "excluded") console.log(`skip ${m.name}\n     left out on Node: ${m.reason} (browser-only; it runs in the Chromium pass)`);
       else if (m.type === "result") count(m.result);
       else if (m.type === "trace") tally.trace = m.trace;
       else if (m.type === "done") done = true;
@@ -131,6 +143,34 @@ async function nodeRun(wantTrace) {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+  tally.ms = performance.now() - start;
+  return tally;
+}
+
+/**
+ * The command line and the server tested from outside (test/system/*.test.mjs,
+ * node:test, in a child process): its reporter prints the same "ok"/"FAIL"
+ * lines, counted into the same tally. --grep selects by name here too.
+ */
+async function systemRun() {
+  const tally = { passed: 0, failed: 0, ms: 0 };
+  const start = performance.now();
+  const dir = join(root, "test/system");
+  const files = readdirSync(dir).filter((f) => f.endsWith(".test.mjs")).sort().map((f) => join(dir, f));
+  const pattern = filter ? [`--test-name-pattern=${filter.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`] : [];
+  const child = spawn(process.execPath, ["--test", `--test-reporter=${join(dir, "reporter.mjs")}`, ...pattern, ...files], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  for await (const line of createInterface({ input: child.stdout })) {
+    console.log(line);
+    if (line.startsWith("ok   ")) tally.passed++;
+    else if (line.startsWith("FAIL ")) tally.failed++;
+  }
+  const code = child.exitCode ?? (await new Promise((resolve) => child.on("exit", resolve)));
+  passed += tally.passed;
+  failed += tally.failed;
+  if (code !== 0 && tally.failed === 0) report({ name: "system tests (node --test)", ok: false, ms: performance.now() - start, error: `node --test exited with code ${code}` });
   tally.ms = performance.now() - start;
   return tally;
 }
@@ -177,6 +217,8 @@ if (runNodeTests) {
   tallies.node = await nodeRun(compare);
 }
 if (compare) report(compareTraces(tallies.chromium.trace, tallies.node.trace));
+console.log("== the command line and the server (node --test test/system/) ==");
+tallies.system = await systemRun();
 
 console.log("");
 for (const [name, t] of Object.entries(tallies)) {

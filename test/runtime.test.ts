@@ -1,5 +1,5 @@
 import { test, assert, assertClose, assertRejects } from "./harness.js";
-import { setup } from "./setup.js";
+import { setup, testHost } from "./setup.js";
 import { tensor, runtime, memoryStats } from "../src/index.js";
 
 test("runtime: a WebGPU adapter is available and reports its info", async () => {
@@ -20,7 +20,7 @@ test("runtime: a WGSL compile error names the kernel and the line", async () => 
   const bad = "@compute @workgroup_size(1)\nfn broken() {\n  let x: f32 = undefined_thing;\n}\n";
   // A separate device keeps the deliberate error from poisoning the shared runtime.
   const { createRuntime } = await import("../src/gpu/index.js");
-  const rt = await createRuntime();
+  const rt = await createRuntime({ gpu: testHost.gpu });
   await assertRejects(() => rt.compile("broken.wgsl", bad, "broken"), /broken\.wgsl:broken line 3:\d+.*undefined_thing/s, "compile error");
   rt.device.destroy();
   assert(runtime() !== rt, "the shared runtime is untouched");

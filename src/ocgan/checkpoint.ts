@@ -46,16 +46,27 @@ function parseJson<T>(text: string | undefined, what: string, fileName: string):
   }
 }
 
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
 /** The config and progress stored in a checkpoint, without loading it (to build the model first). */
 export function readCheckpointHeader(bytes: Uint8Array, fileName: string): Checkpoint {
   const { metadata } = parseSafetensors(bytes, fileName);
   if (metadata.format !== CHECKPOINT_FORMAT) {
     throw new SafetensorsError(`${fileName}: format '${metadata.format ?? "(none)"}', expected '${CHECKPOINT_FORMAT}'`);
   }
-  return {
-    config: parseJson<OcganConfig>(metadata.config, "config", fileName),
-    progress: parseJson<TrainingProgress>(metadata.progress, "progress", fileName),
-  };
+  const config = parseJson<unknown>(metadata.config, "config", fileName);
+  const progress = parseJson<unknown>(metadata.progress, "progress", fileName);
+  // Valid JSON of the wrong shape must not reach the model or the training loop.
+  if (!isRecord(config) || typeof config.preset !== "string" || !(["base", "visualBase", "latent", "epochs", "batch"] as const).every((k) => isCount(config[k]))) {
+    throw new SafetensorsError(`${fileName}: metadata 'config' is not a training config (${JSON.stringify(config).slice(0, 80)})`);
+  }
+  const bestOk = isRecord(progress) && (progress.bestValidationMse === null || Number.isFinite(progress.bestValidationMse)) &&
+    (progress.bestEpoch === null || isCount(progress.bestEpoch));
+  if (!isRecord(progress) || !isCount(progress.epoch) || !bestOk) {
+    throw new SafetensorsError(`${fileName}: metadata 'progress' is not a training progress record (${JSON.stringify(progress).slice(0, 80)})`);
+  }
+  return { config: config as unknown as OcganConfig, progress: progress as unknown as TrainingProgress };
 }
 
 /** Loads a checkpoint into a model built with the same architecture; all-or-nothing. */
@@ -81,6 +92,11 @@ export function loadCheckpoint(model: OcganModel, bytes: Uint8Array, fileName: s
     if (!state.has(name)) throw new SafetensorsError(`${fileName}: tensor '${name}' is not part of this model`);
   }
   const steps = parseJson<Record<string, number>>(metadata.optimizerSteps, "optimizerSteps", fileName);
+  for (const name of Object.keys(model.opt)) {
+    if (!isRecord(steps) || !isCount(steps[name] ?? 0)) {
+      throw new SafetensorsError(`${fileName}: metadata 'optimizerSteps' has no valid step count for optimiser '${name}' (${JSON.stringify(steps).slice(0, 80)})`);
+    }
+  }
   for (const [name, t] of state) t.write(tensors[name].data);
   for (const [name, opt] of Object.entries(model.opt)) opt.stepCount = steps[name] ?? 0;
   return header;

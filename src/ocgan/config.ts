@@ -53,7 +53,13 @@ const common = {
 
 export const presets: Record<string, OcganConfig> = {
   paper: { ...common, preset: "paper", base: 64, epochs: 30, warmupEpochs: 5 },
-  fast: { ...common, preset: "fast", base: 8, visualBase: 8, epochs: 15, warmupEpochs: 3 },
+  /**
+   * About ten minutes for OCGAN on this 2-core machine's SwiftShader adapter.
+   * Narrow nets (C = 8) and a higher learning rate than the paper's 2e-4, which
+   * in our runs left the auto-encoder far from converged after 10 epochs
+   * (in-class validation MSE 0.36 against 0.16 at 1e-3, batch 32, 8 epochs).
+   */
+  fast: { ...common, preset: "fast", base: 8, visualBase: 8, batch: 32, lr: 1e-3, epochs: 10, warmupEpochs: 2 },
   /** For tests: a few seconds a run on SwiftShader. */
   tiny: { ...common, preset: "tiny", base: 4, visualBase: 4, latent: 8, batch: 16, epochs: 1, warmupEpochs: 0, miningSteps: 2 },
 };

@@ -12,7 +12,7 @@ import { OcganModel, LOSS_NAMES } from "./step.js";
 import { train, type Losses, type TrainHooks } from "./train.js";
 import { evaluate, type Evaluation } from "./evaluate.js";
 import { loadCheckpoint, readCheckpointHeader, type TrainingProgress } from "./checkpoint.js";
-import { encodePng, imageGrid } from "./png.js";
+import { encodePngCompressed, imageGrid } from "./png.js";
 import { lineChart, PALETTE } from "./plot.js";
 
 export interface Host {
@@ -48,7 +48,7 @@ export interface ExperimentResult {
 const FIGURE_COUNT = 16;
 
 async function grid(images: Float32Array, count: number): Promise<Uint8Array> {
-  return encodePng(imageGrid(images, count, 32, 32, 8));
+  return encodePngCompressed(imageGrid(images, count, 32, 32, 8));
 }
 
 /** Runs (or resumes) one experiment; every file it writes lies under `name/`. */
@@ -72,6 +72,10 @@ export async function runExperiment(
         throw new Error(`${fileName} was written with other settings (${JSON.stringify(header.config)}); resume with the same options or use a new output folder`);
       }
       progress = loadCheckpoint(model, bytes, fileName).progress;
+      // A run killed between writing last.safetensors and best.safetensors leaves
+      // an older best behind: when the checkpoint resumed from is the best so
+      // far, it is also the best checkpoint.
+      if (progress.bestEpoch === progress.epoch) await host.writeFile(`${name}/best.safetensors`, bytes);
       host.progress?.({ kind: "stage", name, stage: `resumed from epoch ${progress.epoch}` });
     }
     const lossHistory: Losses[] = await previousLosses(host, name, progress?.epoch ?? 0);
@@ -116,8 +120,20 @@ export async function runExperiment(
 async function previousLosses(host: Host, name: string, epochsDone: number): Promise<Losses[]> {
   const path = `${name}/losses.jsonl`;
   const bytes = epochsDone > 0 ? await host.readFile(path) : null;
+  // A line cut short (a run killed mid-append) is dropped, not fatal.
+  const epochOf = (line: string): number | null => {
+    try {
+      const epoch = JSON.parse(line)?.epoch;
+      return typeof epoch === "number" ? epoch : null;
+    } catch {
+      return null;
+    }
+  };
   const kept = bytes
-    ? new TextDecoder().decode(bytes).split("\n").filter((line) => line.trim() && JSON.parse(line).epoch <= epochsDone)
+    ? new TextDecoder().decode(bytes).split("\n").filter((line) => {
+      const epoch = epochOf(line);
+      return epoch !== null && epoch <= epochsDone;
+    })
     : [];
   await host.writeFile(path, kept.map((line) => line + "\n").join(""));
   return kept.map((line) => {
@@ -174,10 +190,10 @@ async function drawFigures(name: string, model: OcganModel, dataset: MnistDatase
   const xs = lossHistory.map((_, i) => i + 1);
   const active = LOSS_NAMES.filter((n) => lossHistory.some((l) => l[n] !== 0));
   const series = active.map((n) => ({ xs, ys: lossHistory.map((l) => l[n]), color: PALETTE[LOSS_NAMES.indexOf(n)] }));
-  await host.writeFile(figures.lossCurves, encodePng(lineChart(series)));
+  await host.writeFile(figures.lossCurves, await encodePngCompressed(lineChart(series)));
   const { roc: r1 } = evaluation.protocol1;
   const { roc: r2 } = evaluation.protocol2;
-  await host.writeFile(figures.roc, encodePng(lineChart([
+  await host.writeFile(figures.roc, await encodePngCompressed(lineChart([
     { xs: r1.fpr, ys: r1.tpr, color: PALETTE[0] },
     { xs: r2.fpr, ys: r2.tpr, color: PALETTE[1] },
   ], { xRange: [0, 1], yRange: [0, 1], diagonal: true, width: 300, height: 300 })));

@@ -92,8 +92,25 @@ export interface Image8 {
   channels: 1 | 3;
 }
 
-/** Encodes an 8-bit grayscale or RGB image as PNG bytes. */
-export function encodePng({ pixels, width, height, channels }: Image8): Uint8Array<ArrayBuffer> {
+/** Encodes an 8-bit grayscale or RGB image as PNG bytes (deflate "stored" blocks: no compression). */
+export function encodePng(image: Image8): Uint8Array<ArrayBuffer> {
+  return assemblePng(image, zlibStored(filteredRows(image)));
+}
+
+/**
+ * The same PNG, deflate-compressed with the host's CompressionStream (pages and
+ * Node 18+ both have it; a plot or a digit grid shrinks about tenfold). Falls
+ * back to stored blocks where there is none.
+ */
+export async function encodePngCompressed(image: Image8): Promise<Uint8Array<ArrayBuffer>> {
+  const raw = filteredRows(image);
+  if (typeof CompressionStream === "undefined") return assemblePng(image, zlibStored(raw));
+  const stream = new Blob([raw]).stream().pipeThrough(new CompressionStream("deflate"));
+  return assemblePng(image, new Uint8Array(await new Response(stream).arrayBuffer()));
+}
+
+/** Checks the image and lays out its rows, each behind filter byte 0 (None). */
+function filteredRows({ pixels, width, height, channels }: Image8): Uint8Array<ArrayBuffer> {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > 2 ** 31 - 1 || height > 2 ** 31 - 1) {
     throw new RangeError(`encodePng: size ${width}x${height} is not a valid PNG size`);
   }
@@ -102,6 +119,16 @@ export function encodePng({ pixels, width, height, channels }: Image8): Uint8Arr
   if (pixels.length !== rowBytes * height) {
     throw new RangeError(`encodePng: ${width}x${height}x${channels} needs ${rowBytes * height} bytes, got ${pixels.length}`);
   }
+  const raw = new Uint8Array((rowBytes + 1) * height);
+  for (let y = 0; y < height; y++) {
+    raw[y * (rowBytes + 1)] = 0; // filter type None
+    raw.set(pixels.subarray(y * rowBytes, (y + 1) * rowBytes), y * (rowBytes + 1) + 1);
+  }
+  return raw;
+}
+
+/** Signature, IHDR, one IDAT holding the zlib stream, IEND. */
+function assemblePng({ width, height, channels }: Image8, zlibData: Uint8Array): Uint8Array<ArrayBuffer> {
   const ihdr = new Uint8Array(13);
   const ihdrView = new DataView(ihdr.buffer);
   ihdrView.setUint32(0, width, false);
@@ -111,12 +138,7 @@ export function encodePng({ pixels, width, height, channels }: Image8): Uint8Arr
   ihdr[10] = 0; // compression: deflate
   ihdr[11] = 0; // filter method 0
   ihdr[12] = 0; // no interlace
-  const raw = new Uint8Array((rowBytes + 1) * height);
-  for (let y = 0; y < height; y++) {
-    raw[y * (rowBytes + 1)] = 0; // filter type None
-    raw.set(pixels.subarray(y * rowBytes, (y + 1) * rowBytes), y * (rowBytes + 1) + 1);
-  }
-  const parts = [SIGNATURE, chunk("IHDR", ihdr), chunk("IDAT", zlibStored(raw)), chunk("IEND", new Uint8Array(0))];
+  const parts = [SIGNATURE, chunk("IHDR", ihdr), chunk("IDAT", zlibData), chunk("IEND", new Uint8Array(0))];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
