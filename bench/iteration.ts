@@ -13,11 +13,11 @@
 // the buffer pool is still cold for the first timed iteration. Its phases are
 // measured only when asked for (--phases all).
 import { runtime, rand, scope, manualSeed } from "../src/index.js";
-import { makeConfig, type OcganConfig } from "../src/ocgan/config.js";
+import { namedConfig } from "./configs.js";
 import { OcganModel } from "../src/ocgan/step.js";
 import { networkLayers, iterationFlops, type IterationFlops } from "./flops.js";
 import { median, now } from "./timing.js";
-import type { Roofline } from "./roofline.js";
+import { spotCheck, type Roofline } from "./roofline.js";
 
 export interface IterationResult {
   name: string;
@@ -29,32 +29,35 @@ export interface IterationResult {
   flops: IterationFlops;
   gflops: number;
   fraction: number;
+  /** FMA roof re-measured before and after every timed iteration (mean), and the share of it. */
+  spotFmaGflops: number;
+  fractionOfSpot: number;
   dispatches: number;
   submits: number;
   readbacks: number;
   phases?: { stepsWithoutMiningMs: number; miningMs: number };
+  /** Trainable parameters of the five networks (to check TF.js builds the same ones). */
+  parameters: number;
   lossesFinite: boolean;
 }
 
-/** Configs the benchmark knows by name: the presets, and c16 (C = 16 as in engine-notes' TF.js figures). */
-export function namedConfig(name: string): OcganConfig {
-  if (name === "c16") return { ...makeConfig("fast", { base: 16, visualBase: 12, latent: 16 }), preset: "c16" };
-  return makeConfig(name);
-}
 
 /** Above this many FLOPs an iteration is "big": warm-up on a small batch, no phase split unless forced. */
 export const BIG_ITERATION_FLOPS = 20e9;
 /** Batch of the warm-up iteration of a big config (the pipelines do not depend on the batch size). */
 const SMALL_WARMUP_BATCH = 8;
+/** Timed runs of each phase. */
+const PHASE_REPS = 2;
 
 export async function benchIteration(
   name: string,
+  batch: number,
   iterations: number,
   phases: "auto" | "all" | "none",
   roof: Roofline,
   log: (line: string) => void,
 ): Promise<IterationResult> {
-  const config = namedConfig(name);
+  const config = namedConfig(name, batch);
   const rt = runtime();
   manualSeed(config.seed);
   const model = new OcganModel(config);
@@ -76,14 +79,19 @@ export async function benchIteration(
     const warm = await once(true, small);
     if (small !== x) small.dispose();
     log(`  ${name}: warm-up took ${(warm / 1000).toFixed(2)} s`);
-    const before = rt.stats();
+    const spots: number[] = [(await spotCheck()).fmaGflops];
     const samples: number[] = [];
+    const counts = { dispatches: 0, submits: 0, readbacks: 0 };
     for (let i = 0; i < iterations; i++) {
+      const before = rt.stats();
       samples.push(await once(true));
+      const after = rt.stats();
+      for (const k of ["dispatches", "submits", "readbacks"] as const) counts[k] += after[k] - before[k];
       log(`  ${name}: iteration ${i + 1}/${iterations}: ${samples[i].toFixed(0)} ms`);
+      spots.push((await spotCheck()).fmaGflops);
     }
-    const after = rt.stats();
     const ms = median(samples);
+    const spotFmaGflops = spots.reduce((a, b) => a + b, 0) / spots.length;
     const gflops = flops.total / (ms * 1e6);
     const result: IterationResult = {
       name,
@@ -94,21 +102,24 @@ export async function benchIteration(
       flops,
       gflops,
       fraction: gflops / roof.fmaGflops,
-      dispatches: (after.dispatches - before.dispatches) / iterations,
-      submits: (after.submits - before.submits) / iterations,
-      readbacks: (after.readbacks - before.readbacks) / iterations,
+      spotFmaGflops,
+      fractionOfSpot: gflops / spotFmaGflops,
+      dispatches: counts.dispatches / iterations,
+      submits: counts.submits / iterations,
+      readbacks: counts.readbacks / iterations,
       lossesFinite: finite,
+      parameters: Object.values(model.nets).reduce((n, net) => n + net.parameters().reduce((m: number, p: { size: number }) => m + p.size, 0), 0),
     };
     if (phases === "all" || (phases === "auto" && !big)) {
       const noMining: number[] = [];
-      await once(false); // same pipelines; one untimed run for symmetry
-      for (let i = 0; i < iterations; i++) noMining.push(await once(false));
+      const reps = Math.min(iterations, PHASE_REPS);
+      for (let i = 0; i < reps; i++) noMining.push(await once(false));
       const mining: number[] = [];
-      for (let i = 0; i <= iterations; i++) {
+      for (let i = 0; i < reps; i++) {
         const t = now();
         scope(() => void model.mine(rand([config.batch, config.latent, 1, 1], { lo: -1, hi: 1 })));
         await rt.sync();
-        if (i > 0) mining.push(now() - t);
+        mining.push(now() - t);
       }
       result.phases = { stepsWithoutMiningMs: median(noMining), miningMs: median(mining) };
       log(`  ${name}: steps 1, 2, 4 ${result.phases.stepsWithoutMiningMs.toFixed(0)} ms; mining (step 3) ${result.phases.miningMs.toFixed(0)} ms`);

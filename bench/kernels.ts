@@ -10,11 +10,11 @@
 // only w (dW) marked as needing a gradient. Convolutions run without a bias
 // (the bias gradient is a separate small reduction).
 import { F, noGrad, randn, rand, zeros, Adam, add, type Tensor } from "../src/index.js";
-import { makeConfig } from "../src/ocgan/config.js";
+import { namedConfig } from "./configs.js";
 import { buildNetworks, disposeNetworks } from "../src/ocgan/networks.js";
 import { networkLayers, type Layer } from "./flops.js";
 import { timeOp, type TimingOptions } from "./timing.js";
-import type { Roofline } from "./roofline.js";
+import { spotCheck, type Roofline } from "./roofline.js";
 
 export interface KernelResult {
   name: string;
@@ -29,8 +29,11 @@ export interface KernelResult {
   gflops?: number;
   bytes?: number;
   gbps?: number;
-  /** GFLOP/s over the FMA roofline, or GB/s over the copy roofline. */
+  /** GFLOP/s over the FMA roofline, or GB/s over the copy roofline (the run's best). */
   fraction: number;
+  /** The roofs re-measured just before this kernel (spotCheck), and the share of those: the machine's load moves both. */
+  spot?: { fmaGflops: number; copyGBps: number };
+  fractionOfSpot?: number;
   error?: string;
 }
 
@@ -42,10 +45,10 @@ interface ConvShape {
 }
 
 /** Distinct conv/convT shapes of the presets (linear layers are benchmarked separately). */
-export function convShapes(presets: string[]): ConvShape[] {
+export function convShapes(presets: string[], batch: number): ConvShape[] {
   const shapes = new Map<string, ConvShape>();
   for (const preset of presets) {
-    const config = makeConfig(preset);
+    const config = namedConfig(preset, batch);
     const nets = buildNetworks(config);
     const L = networkLayers(nets);
     disposeNetworks(nets);
@@ -81,8 +84,9 @@ async function timePasses(
   out: KernelResult[],
   log: (line: string) => void,
 ) {
+  const spot = await spotCheck();
   for (const { pass, run } of passes) {
-    const r: KernelResult = { ...base, pass, ms: NaN, reps: 0, fraction: NaN };
+    const r: KernelResult = { ...base, pass, ms: NaN, reps: 0, fraction: NaN, spot };
     try {
       const t = await timeOp(run, timing);
       r.ms = t.ms;
@@ -91,13 +95,15 @@ async function timePasses(
         r.flops = cost.flops;
         r.gflops = cost.flops / (t.ms * 1e6);
         r.fraction = r.gflops / roof.fmaGflops;
+        r.fractionOfSpot = r.gflops / spot.fmaGflops;
       } else if (cost.bytes) {
         r.bytes = cost.bytes(pass);
         r.gbps = r.bytes / (t.ms * 1e6);
         r.fraction = r.gbps / roof.copyGBps;
+        r.fractionOfSpot = r.gbps / spot.copyGBps;
       }
       const rate = r.gflops !== undefined ? `${r.gflops.toFixed(2)} GFLOP/s` : `${r.gbps!.toFixed(2)} GB/s`;
-      log(`  ${r.name} ${pass}: ${t.ms.toFixed(3)} ms, ${rate}, ${(100 * r.fraction).toFixed(1)}% of roofline`);
+      log(`  ${r.name} ${pass}: ${t.ms.toFixed(3)} ms, ${rate}, ${(100 * r.fraction).toFixed(1)}% of roofline (${(100 * r.fractionOfSpot!).toFixed(1)}% of the spot check)`);
     } catch (error) {
       r.error = error instanceof Error ? error.message : String(error);
       log(`  ${r.name} ${pass}: FAILED ${r.error}`);
@@ -132,7 +138,7 @@ async function benchConv(s: ConvShape, roof: Roofline, timing: TimingOptions, ou
     ];
     const name = `${transposed ? "convT" : "conv"} ${l.cin}->${l.cout} ${l.hin}->${l.hout}`;
     const shape = `x[${N},${l.cin},${l.hin},${l.hin}] k${l.k} s${l.stride} p${l.padding}`;
-    await timePasses({ name, group: l.kind as "conv2d", usedBy: s.usedBy.join(" "), shape }, passes, { flops: 2 * N * l.macs }, roof, timing, out, log);
+    await timePasses({ name, group: l.kind as "conv2d", usedBy: s.usedBy.join(", "), shape }, passes, { flops: 2 * N * l.macs }, roof, timing, out, log);
   } finally {
     disposeAll(x, w, y, dy);
   }
@@ -205,7 +211,7 @@ async function benchElementwise(n: number, roof: Roofline, timing: TimingOptions
   const a = randn([n]);
   const b = randn([n]);
   try {
-    await timePasses({ name: `add ${n / (1 << 20)}M`, group: "elementwise", usedBy: "residual sums, noise", shape: `[${n}] + [${n}]` }, [{ pass: "forward", run: () => void add(a, b) }], { bytes: () => 12 * n }, roof, timing, out, log);
+    await timePasses({ name: `add ${n / (1 << 20)}M`, group: "elementwise", usedBy: "x + noise, gradient sums", shape: `[${n}] + [${n}]` }, [{ pass: "forward", run: () => void add(a, b) }], { bytes: () => 12 * n }, roof, timing, out, log);
     await timePasses({ name: `leakyRelu ${n / (1 << 20)}M`, group: "elementwise", usedBy: "En, Dv, Cl activations", shape: `[${n}]` }, [{ pass: "forward", run: () => void F.leakyRelu(a, 0.2) }], { bytes: () => 8 * n }, roof, timing, out, log);
   } finally {
     disposeAll(a, b);
@@ -214,6 +220,7 @@ async function benchElementwise(n: number, roof: Roofline, timing: TimingOptions
 
 export interface KernelOptions {
   presets: string[];
+  batch: number;
   quick: boolean;
   /** Substring filter on kernel names. */
   grep?: string;
@@ -223,25 +230,25 @@ export async function benchKernels(roof: Roofline, o: KernelOptions, log: (line:
   const timing: TimingOptions = o.quick ? { targetMs: 100, batches: 3, maxReps: 50 } : { targetMs: 250, batches: 5, maxReps: 200 };
   const out: KernelResult[] = [];
   const wanted = (name: string) => !o.grep || name.includes(o.grep);
-  for (const s of convShapes(o.presets)) {
+  for (const s of convShapes(o.presets, o.batch)) {
     const l = s.layer;
     if (!wanted(`${l.kind === "convTranspose2d" ? "convT" : "conv"} ${l.cin}->${l.cout} ${l.hin}->${l.hout}`)) continue;
     await benchConv(s, roof, timing, out, log);
   }
-  const batch = makeConfig(o.presets[0] ?? "fast").batch;
-  const latent = makeConfig(o.presets[0] ?? "fast").latent;
+  const batch = o.batch;
+  const latent = namedConfig(o.presets[0] ?? "fast", batch).latent;
   if (wanted("linear")) {
-    await benchLinear(batch, latent, 128, "Dl.0", roof, timing, out, log);
-    await benchLinear(batch, 128, 64, "Dl.1", roof, timing, out, log);
+    await benchLinear(batch, latent, 128, "every preset: Dl.0", roof, timing, out, log);
+    await benchLinear(batch, 128, 64, "every preset: Dl.1", roof, timing, out, log);
     // The implicit GEMM of the paper preset's conv 64->128 16->8 (64 x 8 x 8 rows, 64 x 4 x 4 deep, 128 wide).
     await benchLinear(4096, 1024, 128, "reference GEMM: paper conv 64->128 as a matmul", roof, timing, out, log);
   }
   if (wanted("batchNorm")) {
     for (const preset of o.presets) {
-      const c = makeConfig(preset);
+      const c = namedConfig(preset, batch);
       await benchBatchNorm([c.batch, c.base, 16, 16], `${preset}: De BN after convT ${2 * c.base}->${c.base} (largest)`, roof, timing, out, log);
     }
-    await benchBatchNorm([batch, 128], "Dl.0", roof, timing, out, log);
+    await benchBatchNorm([batch, 128], "every preset: Dl.0", roof, timing, out, log);
   }
   if (wanted("adam")) await benchAdam(1 << 20, roof, timing, out, log);
   if (wanted("add") || wanted("leakyRelu")) await benchElementwise(1 << 20, roof, timing, out, log);

@@ -1,11 +1,14 @@
 // Entry of the benchmark page (bench/run.mjs builds, serves and drives it).
 // window.__bench(options) runs the chosen parts in order and hands each result
 // to the driver as soon as it exists (window.__record), so a crash late in the
-// run still leaves the earlier figures.
+// run still leaves the earlier figures. The same runBench() runs in Node on
+// Dawn's WebGPU (bench/node.ts, `npm run bench -- --runner node`), with the
+// host's functions passed in instead of the page's.
 import { init, runtime, type AdapterReport } from "../src/index.js";
-import { measureRoofline, type Roofline } from "./roofline.js";
+import { measureRoofline, spotCheck, type Roofline } from "./roofline.js";
 import { benchKernels } from "./kernels.js";
-import { benchIteration, namedConfig } from "./iteration.js";
+import { benchIteration } from "./iteration.js";
+import { namedConfig } from "./configs.js";
 import { benchTfjs, type TfjsConfig } from "./tfjs-ocgan.js";
 
 export interface BenchOptions {
@@ -13,13 +16,15 @@ export interface BenchOptions {
   parts: string[];
   /** Presets whose kernel shapes and iterations are measured. */
   presets: string[];
+  /** Batch size of every kernel shape and iteration. */
+  batch: number;
   /** Timed iterations per engine config (after one warm-up). */
   iterations: Record<string, number>;
   /** Split iterations into phases: auto (configs under 20 GFLOP), all, none. */
   phases: "auto" | "all" | "none";
   quick: boolean;
   grep?: string;
-  tfjs: { configs: string[]; backends: ("webgpu" | "cpu")[]; iterations: number };
+  tfjs: { configs: string[]; backends: ("webgpu" | "cpu")[]; iterations: Record<"webgpu" | "cpu", number> };
 }
 
 declare global {
@@ -30,28 +35,37 @@ declare global {
   }
 }
 
-const log = (line: string) => void window.__log(line);
+/** What the benchmarks need from where they run: the page (below) or Node (bench/node.ts). */
+export interface BenchHost {
+  record(section: string, data: unknown): Promise<void>;
+  log(line: string): void;
+  /** The host's GPU object; a page leaves it unset and init() uses navigator.gpu. */
+  gpu?: GPU;
+  /** Facts about the host, recorded beside the adapter's. */
+  environment: Record<string, unknown>;
+}
 
-function tfjsConfig(name: string): TfjsConfig {
-  const c = namedConfig(name);
+function tfjsConfig(name: string, batch: number): TfjsConfig {
+  const c = namedConfig(name, batch);
   return {
     name, base: c.base, visualBase: c.visualBase, latent: c.latent, batch: c.batch,
     miningSteps: c.miningSteps, miningLr: c.miningLr, lambda: c.lambda, sigma: c.sigma,
   };
 }
 
-window.__bench = async (o: BenchOptions) => {
-  const adapter: AdapterReport = await init();
-  await window.__record("adapter", { ...adapter, userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency });
+export async function runBench(o: BenchOptions, host: BenchHost): Promise<void> {
+  const { record, log } = host;
+  const adapter: AdapterReport = await init({ gpu: host.gpu });
+  await record("adapter", { ...adapter, ...host.environment });
   log(`adapter: ${adapter.vendor} ${adapter.architecture} ${adapter.description}`);
 
   log("roofline:");
   const roof: Roofline = await measureRoofline(log, o.quick);
-  await window.__record("roofline", roof);
+  await record("roofline", roof);
 
   if (o.parts.includes("kernels")) {
     log("kernels:");
-    await window.__record("kernels", await benchKernels(roof, { presets: o.presets, quick: o.quick, grep: o.grep }, log));
+    await record("kernels", await benchKernels(roof, { presets: o.presets, batch: o.batch, quick: o.quick, grep: o.grep }, log));
   }
 
   if (o.parts.includes("iteration")) {
@@ -59,10 +73,10 @@ window.__bench = async (o: BenchOptions) => {
     for (const name of names) {
       log(`iteration (${name}):`);
       try {
-        await window.__record("iteration", await benchIteration(name, o.iterations[name] ?? 2, o.phases, roof, log));
+        await record("iteration", await benchIteration(name, o.batch, o.iterations[name] ?? 2, o.phases, roof, log));
       } catch (error) {
         log(`  ${name}: FAILED ${error instanceof Error ? error.stack : error}`);
-        await window.__record("iteration", { name, error: String(error) });
+        await record("iteration", { name, error: String(error) });
       }
     }
   }
@@ -73,12 +87,24 @@ window.__bench = async (o: BenchOptions) => {
     for (const name of o.tfjs.configs) {
       for (const backend of o.tfjs.backends) {
         try {
-          await window.__record("tfjs", await benchTfjs(backend, tfjsConfig(name), o.tfjs.iterations, log));
+          // The engine's FMA probe before and after, as a gauge of the machine's load during the TF.js run.
+          const before = (await spotCheck()).fmaGflops;
+          const result = await benchTfjs(backend, tfjsConfig(name, o.batch), o.tfjs.iterations[backend], log);
+          const after = (await spotCheck()).fmaGflops;
+          await record("tfjs", { ...result, spotFmaGflops: (before + after) / 2 });
         } catch (error) {
           log(`  tfjs ${backend} ${name}: FAILED ${error instanceof Error ? error.stack : error}`);
-          await window.__record("tfjs", { backend, config: tfjsConfig(name), error: String(error) });
+          await record("tfjs", { backend, config: tfjsConfig(name, o.batch), error: String(error) });
         }
       }
     }
   }
-};
+}
+
+if (typeof window !== "undefined") {
+  window.__bench = (o) => runBench(o, {
+    record: (section, data) => window.__record(section, data),
+    log: (line) => void window.__log(line),
+    environment: { userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency },
+  });
+}

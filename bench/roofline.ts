@@ -50,6 +50,22 @@ async function timeDispatches(dispatch: () => void, reps: number, batches: numbe
   return best;
 }
 
+/** What spotCheck() re-runs: one FMA and one copy configuration, set up by measureRoofline(). */
+let spot: { fma: () => void; fmaFlops: number; copy: () => void; copyBytes: number } | null = null;
+
+/**
+ * A quick re-measurement of both roofs (a few dispatches, well under a second),
+ * taken next to a measurement so that its share of the roofline reflects the
+ * load the machine was under at that moment. On a CPU adapter sharing its
+ * cores, the peak itself moves with whatever else runs.
+ */
+export async function spotCheck(): Promise<{ fmaGflops: number; copyGBps: number }> {
+  if (!spot) throw new Error("spotCheck(): measureRoofline() has not run");
+  const fmaMs = await timeDispatches(spot.fma, 1, 3);
+  const copyMs = await timeDispatches(spot.copy, 1, 3);
+  return { fmaGflops: spot.fmaFlops / (fmaMs * 1e6), copyGBps: spot.copyBytes / (copyMs * 1e6) };
+}
+
 export async function measureRoofline(log: (line: string) => void, quick = false): Promise<Roofline> {
   const rt = runtime();
   const device = rt.device;
@@ -57,8 +73,10 @@ export async function measureRoofline(log: (line: string) => void, quick = false
   const batches = quick ? 2 : 4;
 
   // Arithmetic: several grid sizes, iterations calibrated to ~40 ms a dispatch.
-  const grids = quick ? [32, 128] : [8, 32, 128, 512];
+  const grids = quick ? [32, 128] : [8, 32, 128, 512]; // 32 is spotCheck()'s
   const sink = device.createBuffer({ size: Math.max(...grids) * WG * 16, usage: GPUBufferUsage.STORAGE });
+  let spotFma: (() => void) | null = null;
+  let spotFmaFlops = 0;
   for (const entry of ["fma_probe", "fma_builtin_probe"]) {
     const k = await rt.compile("roofline.wgsl", rooflineWgsl, entry);
     for (const workgroups of grids) {
@@ -78,15 +96,18 @@ export async function measureRoofline(log: (line: string) => void, quick = false
       const ms = await timeDispatches(run(iters), 3, batches);
       const gflops = (workgroups * WG * iters * FLOPS_PER_TRIP) / (ms * 1e6);
       probes.push({ probe: entry, workgroups, size: iters, ms, gflops });
+      if (entry === "fma_probe" && workgroups === 32) {
+        spotFma = run(iters);
+        spotFmaFlops = workgroups * WG * iters * FLOPS_PER_TRIP;
+      }
       log(`  ${entry.padEnd(18)} ${String(workgroups).padStart(4)} workgroups x ${WG}, ${iters} trips: ${gflops.toFixed(2)} GFLOP/s`);
     }
   }
-  sink.destroy();
 
   // Bandwidth: vec4 copies of 16 MiB and 64 MiB, 1 to 64 vec4s per invocation.
   const copy = await rt.compile("roofline.wgsl", rooflineWgsl, "copy_probe");
   const sizes = quick ? [1 << 20] : [1 << 20, 1 << 22];
-  const pers = quick ? [4, 32] : [1, 4, 16, 64];
+  const pers = quick ? [4, 16] : [1, 4, 64, 16]; // the last is spotCheck()'s
   for (const n of sizes) {
     const src = device.createBuffer({ size: n * 16, usage: GPUBufferUsage.STORAGE });
     const dst = device.createBuffer({ size: n * 16, usage: GPUBufferUsage.STORAGE });
@@ -97,10 +118,17 @@ export async function measureRoofline(log: (line: string) => void, quick = false
       const ms = await timeDispatches(run, 4, batches);
       const gbps = (2 * 16 * n) / (ms * 1e6);
       probes.push({ probe: "copy_probe", workgroups, size: n, per, ms, gbps });
+      if (n === sizes[0] && per === pers[pers.length - 1]) {
+        const keepSrc = src;
+        const keepDst = dst;
+        spot = { fma: spotFma!, fmaFlops: spotFmaFlops, copy: () => rt.launch(copy, { src: keepSrc, dst: keepDst }, { n, per }, grid(workgroups)), copyBytes: 2 * 16 * n };
+      }
       log(`  copy_probe         ${(n * 16) / (1 << 20)} MiB, ${per} vec4 per invocation: ${gbps.toFixed(2)} GB/s`);
     }
-    src.destroy();
-    dst.destroy();
+    if (n !== sizes[0]) {
+      src.destroy();
+      dst.destroy();
+    } // the first pair stays alive for spotCheck(), as does `sink`
   }
 
   return {

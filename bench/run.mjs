@@ -7,38 +7,46 @@
 //   node bench/run.mjs [options]
 //     --parts kernels,iteration,tfjs   parts to run (the roofline always runs)
 //     --presets fast,paper             presets for kernel shapes and iterations
+//                                      (also tiny, or c16: C 16, Dv 12, d 16)
+//     --batch N                        batch size of every shape and iteration (default 64)
 //     --iters N                        timed engine iterations per config
-//                                      (default: fast 5, c16 3, paper 1)
+//                                      (default: fast 3, c16 2, paper 1)
 //     --phases auto|all|none           split iterations into steps 1,2,4 and
 //                                      mining (auto: configs under 20 GFLOP)
 //     --grep TEXT                      only kernels whose name contains TEXT
 //     --quick                          fewer, shorter timing batches
 //     --no-tfjs                        skip TensorFlow.js
 //     --tfjs-configs fast,c16          TF.js configs (c16 = C 16, Dv 12, d 16)
-//     --tfjs-backends webgpu,cpu       TF.js backends
-//     --tfjs-iters N                   timed TF.js iterations (default 1, after a warm-up)
+//     --tfjs-backends cpu,webgpu       TF.js backends, in this order
+//     --tfjs-iters N                   timed TF.js iterations after a warm-up
+//                                      (default: cpu 2, webgpu 1)
 //     --out FILE                       results file
+//     --print FILE                     print the tables of a results file; run nothing
+//     --runner chromium|node           where WebGPU runs: headless Chromium (default), or
+//                                      in-process on Dawn's WebGPU for Node (bench/node.ts;
+//                                      TF.js's WebGPU backend needs a page: cpu only there)
 import { mkdtempSync, rmSync, mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir, loadavg, cpus } from "node:os";
 import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { execFileSync } from "node:child_process";
-import { buildPage } from "../scripts/bundle.mjs";
+import { buildPage, buildNode } from "../scripts/bundle.mjs";
 import { serve } from "../scripts/serve.mjs";
 import { launchChromium } from "../scripts/chromium.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const DEFAULT_ITERS = { fast: 5, c16: 3, paper: 1 };
+const DEFAULT_ITERS = { fast: 3, c16: 2, paper: 1 };
 const DEFAULTS = {
   parts: "kernels,iteration,tfjs",
   presets: "fast,paper",
   tfjsConfigs: "fast",
-  tfjsBackends: "webgpu,cpu",
+  // CPU first: it then runs in a page where TF.js's WebGPU backend has not been started.
+  tfjsBackends: "cpu,webgpu",
 };
 
 function parseArgs(argv) {
   const o = { parts: DEFAULTS.parts, presets: DEFAULTS.presets, tfjsConfigs: DEFAULTS.tfjsConfigs, tfjsBackends: DEFAULTS.tfjsBackends,
-    iters: null, phases: "auto", grep: undefined, quick: false, tfjs: true, tfjsIters: 1, out: null };
+    batch: 64, iters: null, phases: "auto", grep: undefined, quick: false, tfjs: true, tfjsIters: null, out: null, print: null, runner: "chromium" };
   const value = (i) => {
     if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value`);
     return argv[i + 1];
@@ -51,6 +59,7 @@ function parseArgs(argv) {
     } else if (a === "--parts") o.parts = value(i++);
     else if (a === "--presets") o.presets = value(i++);
     else if (a === "--iters") o.iters = Number(value(i++));
+    else if (a === "--batch") o.batch = Number(value(i++));
     else if (a === "--phases") o.phases = value(i++);
     else if (a === "--grep") o.grep = value(i++);
     else if (a === "--quick") o.quick = true;
@@ -59,28 +68,39 @@ function parseArgs(argv) {
     else if (a === "--tfjs-backends") o.tfjsBackends = value(i++);
     else if (a === "--tfjs-iters") o.tfjsIters = Number(value(i++));
     else if (a === "--out") o.out = value(i++);
+    else if (a === "--print") o.print = value(i++);
+    else if (a === "--runner") o.runner = value(i++);
     else throw new Error(`unknown option ${a} (see --help)`);
   }
   const list = (s) => s.split(",").map((x) => x.trim()).filter(Boolean);
   const parts = list(o.parts).filter((p) => o.tfjs || p !== "tfjs");
   for (const p of parts) if (!["kernels", "iteration", "tfjs"].includes(p)) throw new Error(`unknown part '${p}'`);
   const presets = list(o.presets);
-  for (const p of presets) if (!["fast", "paper", "tiny"].includes(p)) throw new Error(`unknown preset '${p}'`);
+  for (const p of presets) if (!["fast", "paper", "tiny", "c16"].includes(p)) throw new Error(`unknown preset '${p}'`);
   const tfjsConfigs = list(o.tfjsConfigs);
-  for (const c of tfjsConfigs) if (!["fast", "c16", "paper"].includes(c)) throw new Error(`unknown TF.js config '${c}'`);
+  for (const c of tfjsConfigs) if (!["fast", "paper", "tiny", "c16"].includes(c)) throw new Error(`unknown TF.js config '${c}'`);
   const backends = list(o.tfjsBackends);
   for (const b of backends) if (!["webgpu", "cpu"].includes(b)) throw new Error(`unknown TF.js backend '${b}'`);
   if (!["auto", "all", "none"].includes(o.phases)) throw new Error("--phases takes auto, all or none");
+  if (!["chromium", "node"].includes(o.runner)) throw new Error("--runner takes chromium or node");
+  if (o.runner === "node" && o.tfjsBackends === DEFAULTS.tfjsBackends && backends.includes("webgpu")) {
+    // TF.js registers its WebGPU backend only where there is a window.
+    backends.splice(backends.indexOf("webgpu"), 1);
+    console.log("note: --runner node: TF.js's WebGPU backend needs a page, so only its cpu backend is measured");
+  }
+  if (!(Number.isInteger(o.batch) && o.batch > 1)) throw new Error("--batch needs an integer > 1");
   if (o.iters !== null && !(Number.isInteger(o.iters) && o.iters > 0)) throw new Error("--iters needs a positive integer");
-  if (!(Number.isInteger(o.tfjsIters) && o.tfjsIters > 0)) throw new Error("--tfjs-iters needs a positive integer");
+  if (o.tfjsIters !== null && !(Number.isInteger(o.tfjsIters) && o.tfjsIters > 0)) throw new Error("--tfjs-iters needs a positive integer");
   const iterations = {};
   for (const name of new Set([...presets, ...tfjsConfigs])) iterations[name] = o.iters ?? DEFAULT_ITERS[name] ?? 2;
-  const full = o.parts === DEFAULTS.parts && o.tfjs && o.presets === DEFAULTS.presets && !o.grep && !o.quick &&
+  const full = o.batch === 64 && o.parts === DEFAULTS.parts && o.tfjs && o.presets === DEFAULTS.presets && !o.grep && !o.quick &&
     o.tfjsBackends === DEFAULTS.tfjsBackends;
   return {
-    page: { parts, presets, iterations, phases: o.phases, quick: o.quick, grep: o.grep,
-      tfjs: { configs: tfjsConfigs, backends, iterations: o.tfjsIters } },
+    page: { parts, presets, batch: o.batch, iterations, phases: o.phases, quick: o.quick, grep: o.grep,
+      tfjs: { configs: tfjsConfigs, backends, iterations: { cpu: o.tfjsIters ?? 2, webgpu: o.tfjsIters ?? 1 } } },
     out: o.out,
+    print: o.print,
+    runner: o.runner,
     full,
   };
 }
@@ -116,33 +136,58 @@ function table(header, rows) {
 
 function kernelTable(kernels) {
   return table(
-    ["kernel", "pass", "shape", "used by", "ms", "GFLOP/s or GB/s", "of roofline"],
+    ["kernel", "pass", "shape", "used by", "ms", "GFLOP/s or GB/s", "of roofline", "of spot check"],
     kernels.map((k) => [
       k.name, k.pass, k.shape, k.usedBy, k.error ? "error" : fix(k.ms, 3),
       k.error ? k.error.slice(0, 60) : k.gflops !== undefined ? `${fix(k.gflops)} GFLOP/s` : `${fix(k.gbps)} GB/s`,
-      pct(k.fraction),
+      pct(k.fraction), pct(k.fractionOfSpot),
     ]),
+  );
+}
+
+/** One row per kernel: its passes side by side, as rate and share of the roofline. */
+function compactKernelTable(kernels) {
+  const names = [...new Set(kernels.map((k) => k.name))];
+  const cell = (k) => {
+    if (!k) return "";
+    if (k.error) return "error";
+    const rate = k.gflops !== undefined ? fix(k.gflops) : `${fix(k.gbps)} GB/s`;
+    return `${fix(k.ms, k.ms < 10 ? 2 : 0)} ms, ${rate} (${pct(k.fraction)})`;
+  };
+  return table(
+    ["kernel (batch as shown)", "used by", "forward / step", "dX", "dW", "FMA spot check"],
+    names.map((name) => {
+      const ks = kernels.filter((k) => k.name === name);
+      const by = (pass) => ks.find((k) => k.pass === pass);
+      return [`${name}${ks[0].group.startsWith("conv") ? ` (${ks[0].shape})` : ""}`, ks[0].usedBy,
+        cell(by("forward") ?? by("train fwd+bwd") ?? by("step")), cell(by("dX")), cell(by("dW")), `${fix(ks[0].spot?.fmaGflops, 1)}`];
+    }),
   );
 }
 
 function iterationTable(its) {
   return table(
-    ["config", "ms / iteration", "GFLOP / iteration", "GFLOP/s", "of FMA roofline", "dispatches", "submits", "steps 1,2,4 / mining (ms)"],
+    ["config", "ms / iteration", "GFLOP / iteration", "GFLOP/s", "of FMA roofline", "of spot check (GFLOP/s)", "dispatches", "submits", "steps 1,2,4 / mining (ms)"],
     its.map((r) => r.error
-      ? [r.name, "error", "", "", "", "", "", r.error.slice(0, 60)]
+      ? [r.name, "error", "", "", "", "", "", "", r.error.slice(0, 60)]
       : [`${r.name} (C ${r.config.base}, Dv ${r.config.visualBase}, d ${r.config.latent}, B ${r.config.batch}, K ${r.config.miningSteps})`,
-        fix(r.ms, 0), fix(r.flops.total / 1e9, 2), fix(r.gflops), pct(r.fraction), fix(r.dispatches, 0), fix(r.submits, 0),
+        fix(r.ms, 0), fix(r.flops.total / 1e9, 2), fix(r.gflops), pct(r.fraction), `${pct(r.fractionOfSpot)} (${fix(r.spotFmaGflops, 1)})`,
+        fix(r.dispatches, 0), fix(r.submits, 0),
         r.phases ? `${fix(r.phases.stepsWithoutMiningMs, 0)} / ${fix(r.phases.miningMs, 0)}` : "—"]),
   );
 }
 
 function tfjsTable(tfjs, its) {
   return table(
-    ["config", "TF.js backend", "TF.js ms / iteration", "engine ms / iteration", "engine speed-up"],
+    ["config", "TF.js backend", "TF.js ms / iteration", "engine ms / iteration", "engine speed-up", "load-adjusted speed-up", "parameters (TF.js / engine)"],
     tfjs.map((t) => {
       const engine = its.find((r) => r.name === t.config.name && !r.error);
+      const ok = engine && Number.isFinite(t.ms);
+      // Scales each time by the FMA spot check taken around it: a busy machine slows both alike.
+      const adjusted = ok && t.spotFmaGflops && engine.spotFmaGflops ? (t.ms * t.spotFmaGflops) / (engine.ms * engine.spotFmaGflops) : NaN;
       return [t.config.name, t.backend, t.error ? `error: ${t.error.slice(0, 60)}` : fix(t.ms, 0), engine ? fix(engine.ms, 0) : "—",
-        engine && Number.isFinite(t.ms) ? `${fix(t.ms / engine.ms, 1)}x` : "—"];
+        ok ? `${fix(t.ms / engine.ms, 1)}x` : "—", Number.isFinite(adjusted) ? `${fix(adjusted, 1)}x` : "—",
+        `${t.parameters ?? "?"} / ${engine?.parameters ?? "?"}`];
     }),
   );
 }
@@ -153,9 +198,9 @@ function targets(results) {
   const convs = results.kernels.filter((k) => (k.group === "conv2d" || k.group === "convTranspose2d") && !k.error);
   if (convs.length) {
     // "Largest" conv layers: per preset, the three shapes with the most FLOPs.
-    const presets = [...new Set(convs.flatMap((k) => k.usedBy.split(" ").map((u) => u.split(":")[0])))];
+    const presets = [...new Set(convs.flatMap((k) => k.usedBy.split(", ").map((u) => u.split(":")[0])))];
     for (const p of presets) {
-      const mine = convs.filter((k) => k.usedBy.split(" ").some((u) => u.startsWith(`${p}:`)));
+      const mine = convs.filter((k) => k.usedBy.split(", ").some((u) => u.startsWith(`${p}:`)));
       const shapes = [...new Set(mine.map((k) => k.name))];
       const byFlops = shapes.map((name) => ({ name, flops: mine.find((k) => k.name === name).flops })).sort((a, b) => b.flops - a.flops).slice(0, 3);
       for (const { name } of byFlops) {
@@ -181,9 +226,31 @@ function targets(results) {
   return lines;
 }
 
+function printResults(results) {
+  console.log(`\n## ${results.date.slice(0, 10)}, commit ${results.commit?.slice(0, 10) ?? "?"}${results.workingTreeDirty ? " (uncommitted changes)" : ""}, ` +
+    `${results.adapter ? `${results.adapter.vendor} ${results.adapter.architecture}`.trim() : "no adapter"}, ${results.runner === "node" ? `Node ${results.host.node} (Dawn for Node)` : `Chromium ${results.browser ?? "?"}`}, ` +
+    `${results.host.cpus ?? "?"} CPUs, load average ${fix(results.host.loadavgStart?.[0], 1)} at start and ${fix(results.host.loadavgEnd?.[0], 1)} at end, ${results.durationS} s\n`);
+  if (results.roofline) {
+    console.log(`Roofline: FMA ${fix(results.roofline.fmaGflops)} GFLOP/s, copy ${fix(results.roofline.copyGBps)} GB/s\n`);
+  }
+  if (results.kernels.length) {
+    console.log(kernelTable(results.kernels) + "\n");
+    console.log("Kernels (ms, GFLOP/s or GB/s, share of the FMA or copy roofline):\n");
+    console.log(compactKernelTable(results.kernels) + "\n");
+  }
+  if (results.iterations.length) console.log(iterationTable(results.iterations) + "\n");
+  if (results.tfjs.length) console.log(tfjsTable(results.tfjs, results.iterations) + "\n");
+  const checks = targets(results);
+  if (checks.length) console.log("Targets:\n" + checks.map((l) => `  ${l}`).join("\n"));
+}
+
 // ---------------------------------------------------------------------------
 
-const { page: options, out, full } = parseArgs(process.argv.slice(2));
+const { page: options, out, print, full, runner } = parseArgs(process.argv.slice(2));
+if (print) {
+  printResults(JSON.parse(readFileSync(print, "utf8")));
+  process.exit(0);
+}
 const started = new Date();
 const results = {
   date: started.toISOString(),
@@ -192,11 +259,14 @@ const results = {
   // Other work on the machine slows a CPU adapter directly: the load averages say how busy it was.
   host: { platform: process.platform, arch: process.arch, cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, loadavgStart: loadavg() },
   options,
+  runner,
   adapter: null,
   roofline: null,
   kernels: [],
   iterations: [],
   tfjs: [],
+  /** When each result arrived, in seconds from the start. */
+  timeline: [],
   durationS: null,
 };
 
@@ -204,7 +274,33 @@ const dir = mkdtempSync(join(tmpdir(), "engine-bench-"));
 let browser;
 let server;
 let failed = false;
-try {
+function record(section, data) {
+  results.timeline.push({ section, name: data?.name ?? data?.config?.name ?? null, atS: Math.round((Date.now() - started.getTime()) / 1000) });
+  if (section === "adapter") results.adapter = data;
+  else if (section === "roofline") results.roofline = data;
+  else if (section === "kernels") results.kernels = data;
+  else if (section === "iteration") results.iterations.push(data);
+  else if (section === "tfjs") results.tfjs.push(data);
+}
+
+if (runner === "node") {
+  // The same benchmark code in this process: bundled under node_modules/.cache so its npm imports resolve.
+  const cache = join(root, "node_modules/.cache");
+  mkdirSync(cache, { recursive: true });
+  const nodeDir = mkdtempSync(join(cache, "engine-bench-node-"));
+  try {
+    console.log("building the benchmarks for Node...");
+    await buildNode(join(root, "bench/node.ts"), join(nodeDir, "bench.mjs"));
+    const { benchInNode } = await import(pathToFileURL(join(nodeDir, "bench.mjs")).href);
+    results.dawn = await benchInNode(options, record, (line) => console.log(line));
+  } catch (error) {
+    failed = true;
+    console.error(`bench: ${error.stack ?? error}`);
+  } finally {
+    rmSync(nodeDir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+} else try {
   console.log("building the benchmark page...");
   await buildPage(join(root, "bench/page.ts"), dir, "engine benchmarks");
   const served = await serve(dir);
@@ -218,13 +314,7 @@ try {
     if (msg.type() === "error" || msg.type() === "warning") console.error(`[page ${msg.type()}] ${msg.text()}`);
   });
   await page.exposeFunction("__log", (line) => console.log(line));
-  await page.exposeFunction("__record", (section, data) => {
-    if (section === "adapter") results.adapter = data;
-    else if (section === "roofline") results.roofline = data;
-    else if (section === "kernels") results.kernels = data;
-    else if (section === "iteration") results.iterations.push(data);
-    else if (section === "tfjs") results.tfjs.push(data);
-  });
+  await page.exposeFunction("__record", record);
   await page.goto(results.url);
   await page.waitForFunction(() => typeof window.__bench === "function", null, { timeout: 60_000 });
   await page.evaluate((o) => window.__bench(o), options);
@@ -243,21 +333,11 @@ delete results.url;
 if (results.adapter) {
   const a = results.adapter;
   const name = (a.architecture || a.description || a.vendor || "unknown-adapter").toLowerCase().replace(/[^a-z0-9._-]+/g, "-");
-  const file = out ?? join(root, "bench/results", `${name}${full ? "" : "-partial"}.json`);
+  const file = out ?? join(root, "bench/results", `${name}${runner === "node" ? "-node" : ""}${full ? "" : "-partial"}.json`);
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
   console.log(`\nresults written to ${file}`);
 }
 
-console.log(`\n## ${results.date.slice(0, 10)}, commit ${results.commit?.slice(0, 10) ?? "?"}${results.workingTreeDirty ? " (uncommitted changes)" : ""}, ` +
-  `${results.adapter ? `${results.adapter.vendor} ${results.adapter.architecture}`.trim() : "no adapter"}, Chromium ${results.browser ?? "?"}, ` +
-  `${results.host.cpus} CPUs, load average ${results.host.loadavgStart[0].toFixed(1)} at start and ${results.host.loadavgEnd[0].toFixed(1)} at end, ${results.durationS} s\n`);
-if (results.roofline) {
-  console.log(`Roofline: FMA ${fix(results.roofline.fmaGflops)} GFLOP/s, copy ${fix(results.roofline.copyGBps)} GB/s\n`);
-}
-if (results.kernels.length) console.log(kernelTable(results.kernels) + "\n");
-if (results.iterations.length) console.log(iterationTable(results.iterations) + "\n");
-if (results.tfjs.length) console.log(tfjsTable(results.tfjs, results.iterations) + "\n");
-const checks = targets(results);
-if (checks.length) console.log("Targets:\n" + checks.map((l) => `  ${l}`).join("\n"));
+printResults(results);
 process.exit(failed ? 1 : 0);

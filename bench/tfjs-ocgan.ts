@@ -212,13 +212,17 @@ export interface TfjsResult {
   ms: number;
   samplesMs: number[];
   lossesFinite: boolean;
+  /** Trainable parameters of the five networks. */
+  parameters: number;
   adapter?: Record<string, unknown>;
+  /** The engine's FMA probe around this run (filled in by page.ts): the machine's load then. */
+  spotFmaGflops?: number;
   error?: string;
 }
 
 /** Times `iterations` TF.js OCGAN iterations on `backend` after one warm-up iteration. */
 export async function benchTfjs(backend: "webgpu" | "cpu", cfg: TfjsConfig, iterations: number, log: (line: string) => void): Promise<TfjsResult> {
-  const result: TfjsResult = { backend, config: cfg, warmupMs: NaN, iterations, ms: NaN, samplesMs: [], lossesFinite: true };
+  const result: TfjsResult = { backend, config: cfg, warmupMs: NaN, iterations, ms: NaN, samplesMs: [], lossesFinite: true, parameters: 0 };
   if (!(await tf.setBackend(backend))) throw new Error(`TF.js backend '${backend}' could not be initialised`);
   await tf.ready();
   if (backend === "webgpu") {
@@ -226,6 +230,7 @@ export async function benchTfjs(backend: "webgpu" | "cpu", cfg: TfjsConfig, iter
     if (info) result.adapter = { ...info };
   }
   const model = new TfjsOcgan(cfg);
+  result.parameters = Object.values(model.nets).reduce((n, net) => n + net.trainable.reduce((m, v) => m + v.size, 0), 0);
   const once = async () => {
     const t = now();
     const losses = model.iteration();

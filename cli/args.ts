@@ -230,6 +230,8 @@ export const trainOptions = defineOptions([
   { name: "out", type: "string", metavar: "DIR", defaultText: "runs/<model>-digit<d>-seed<s>", help: "folder for checkpoints, samples and the report" },
   { name: "resume", type: "string", metavar: "CKPT", help: "continue from this checkpoint (.safetensors)" },
   { name: "runner", type: "string", choices: ["chromium", "node"], default: "chromium", help: "where WebGPU runs: headless Chromium, or in-process on Dawn's WebGPU for Node (the webgpu package)" },
+  { name: "browser-ws", type: "string", metavar: "URL", help: "with --runner chromium: connect to a Playwright browser server (ws://host:port/...) instead of launching Chromium; the page is served on 127.0.0.1 only, so that browser must run on this host or reach it through an SSH tunnel" },
+  { name: "page-port", type: "number", integer: true, min: 0, max: 65535, default: 0, help: "port of the page server on 127.0.0.1 (0: any free port); fix it to forward it to a remote browser" },
   { name: "help", type: "flag", alias: "h", help: "print this help and exit" },
 ]);
 

@@ -143,11 +143,16 @@ interface RunFiles {
   read(path: string): Uint8Array | null;
 }
 
-/** --runner chromium: the job runs in a headless Chromium page (cli/page.ts), which calls back for files and progress. */
-async function runInChromium(job: Job, site: string, files: RunFiles, progress: (event: ProgressEvent) => void): Promise<JobSummary> {
-  const { server, url } = await serve(site);
+/**
+ * --runner chromium: the job runs in a headless Chromium page (cli/page.ts),
+ * which calls back for files and progress. The browser is launched here, or,
+ * with --browser-ws, a Playwright browser server's (chromium.launchServer)
+ * is connected to; the page is served on 127.0.0.1 either way.
+ */
+async function runInChromium(job: Job, site: string, files: RunFiles, progress: (event: ProgressEvent) => void, browserWs?: string, pagePort = 0): Promise<JobSummary> {
+  const { server, url } = await serve(site, pagePort);
   try {
-    const browser = await launchChromium();
+    const browser = browserWs ? await (await import("playwright-core")).chromium.connect(browserWs, { timeout: 60_000 }) : await launchChromium();
     try {
       const page = await browser.newPage();
       page.on("pageerror", (e: Error) => process.stderr.write(`page error: ${e.message}\n`));
@@ -213,6 +218,10 @@ async function main(): Promise<void> {
     usageError((error as Error).message);
   }
   // Every check comes before anything is written or launched: bad input leaves no trace.
+  if (args.browserWs !== undefined) {
+    if (args.runner !== "chromium") usageError(`--browser-ws drives a browser, so it needs --runner chromium, got --runner ${args.runner}`);
+    if (!/^wss?:\/\/[^/\s]+/.test(args.browserWs)) usageError(`--browser-ws expects a ws:// or wss:// address of a Playwright browser server, got ${JSON.stringify(args.browserWs)}`);
+  }
   const out = resolve(args.out ?? `runs/${args.model}-digit${args.digit}-seed${args.seed}`);
   const unwritable = unwritableFolder(out);
   if (unwritable) usageError(`--out ${out} cannot be written: ${unwritable}; give a folder that exists or can be created`);
@@ -269,7 +278,7 @@ async function main(): Promise<void> {
   };
   const summary = args.runner === "node"
     ? await runInNode(job, dataFile, files, progressPrinter())
-    : await runInChromium(job, site, files, progressPrinter());
+    : await runInChromium(job, site, files, progressPrinter(), args.browserWs, args.pagePort);
   process.stderr.write("\n");
   console.log(`adapter: ${summary.adapter}`);
   for (const r of summary.results) {

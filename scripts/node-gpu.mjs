@@ -99,6 +99,15 @@ function preloadVulkanLoader(path) {
   }
 }
 
+/**
+ * Every GPU object handed out. Dawn's instance lives only as long as the
+ * object create() returned is referenced, and collecting it while a device
+ * made from it is still in use crashes the process from Dawn's threads: so
+ * they are held here for the life of the process (which then has to end with
+ * process.exit, as the package's README says).
+ */
+const keptAlive = [];
+
 function summarize(info) {
   return {
     vendor: info?.vendor ?? "",
@@ -153,18 +162,20 @@ export async function createNodeGpu({ log = (line) => process.stderr.write(`${li
     else tried.push("SwiftShader: no vk_swiftshader_icd.json under /usr/lib/chromium* or next to CHROMIUM_PATH");
   }
 
+  // Without a system Vulkan loader, Dawn's dlopen("libvulkan.so.1") needs Chromium's copy loaded first.
+  let loaderProblem = null;
+  if (process.platform === "linux" && attempts.length && !hasSystemVulkanLoader()) {
+    const dir = chromiumDirs().find((d) => existsSync(join(d, "libvulkan.so.1")));
+    if (!dir) loaderProblem = "no Vulkan loader (libvulkan.so.1) on the system, nor one next to a Chromium";
+    else if (!preloadVulkanLoader(join(dir, "libvulkan.so.1"))) loaderProblem = `${join(dir, "libvulkan.so.1")} did not load`;
+  }
+
   for (const attempt of attempts) {
-    if (attempt.icd) {
-      process.env.VK_ICD_FILENAMES = attempt.icd;
-      if (!hasSystemVulkanLoader()) {
-        const loader = join(dirname(attempt.icd), "libvulkan.so.1");
-        if (!existsSync(loader) || !preloadVulkanLoader(loader)) {
-          tried.push(`${attempt.driver}: no Vulkan loader (libvulkan.so.1) on the system${existsSync(loader) ? `, and ${loader} did not load` : ""}`);
-          delete process.env.VK_ICD_FILENAMES;
-          continue;
-        }
-      }
+    if (loaderProblem) {
+      tried.push(`${attempt.driver}: ${loaderProblem}`);
+      continue;
     }
+    if (attempt.icd) process.env.VK_ICD_FILENAMES = attempt.icd;
     let adapter = null;
     let gpu;
     try {
@@ -179,6 +190,7 @@ export async function createNodeGpu({ log = (line) => process.stderr.write(`${li
       if (attempt.icd) delete process.env.VK_ICD_FILENAMES;
       continue;
     }
+    keptAlive.push(gpu);
     const info = summarize(adapter.info);
     const description = describeAdapter(info);
     log(`webgpu (Dawn for Node): adapter ${description} (${info.device || "no device name"}), driver: ${attempt.driver}`);

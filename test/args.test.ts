@@ -75,7 +75,8 @@ test("args: --help text lists every option with its default and range", () => {
   assert(new RegExp(`--digit N\\s+the in-class digit \\(default: ${presets.fast.digit}\\) \\[an integer from 0 to 9\\]`).test(help), `digit line in\n${help}`);
   assert(/--preset paper\|fast\|tiny/.test(help), "choices shown");
   assert(/--epochs N\s+training epochs \(default: from --preset: paper \d+, fast \d+, tiny \d+\)/.test(help), `epochs default text in\n${help}`);
-  assert(/--lr X\s+Adam learning rate .*\(default: 0.0002, from --preset\)/.test(help), "a default all presets share");
+  assert(/--lambda X\s+weight of the reconstruction MSE .*\(default: 10, from --preset\)/.test(help), "a default all presets share");
+  assert(/--lr X\s+Adam learning rate .*\(default: from --preset: paper 0\.0002, fast 0\.001, tiny 0\.0002\)/.test(help), `lr defaults per preset in\n${help}`);
   assert(help.includes("-h, --help"), "alias shown");
 });
 

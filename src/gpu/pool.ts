@@ -16,14 +16,16 @@ export interface PoolStats {
   allocatedBytes: number;
 }
 
-const STORAGE_USAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   private retiring: GPUBuffer[] = [];
   /** Bytes released since the last submit: the runtime submits early when this grows large. */
   retiringBytes = 0;
   private stats: PoolStats = { liveBuffers: 0, liveBytes: 0, allocatedBuffers: 0, allocatedBytes: 0 };
+
+  // Read when the pool is made, not when this module loads: under Node the
+  // WebGPU globals exist only once the host has created its GPU object.
+  private readonly usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
   constructor(private device: GPUDevice) {}
 
@@ -40,7 +42,7 @@ export class BufferPool {
     }
     let buffer = this.free.get(size)?.pop();
     if (!buffer) {
-      buffer = this.device.createBuffer({ size, usage: STORAGE_USAGE });
+      buffer = this.device.createBuffer({ size, usage: this.usage });
       this.stats.allocatedBuffers++;
       this.stats.allocatedBytes += size;
     }

@@ -45,6 +45,11 @@ function frozen<T>(nets: Module[], fn: () => T): T {
 export class OcganModel {
   readonly nets: Networks;
   readonly opt: Optimisers;
+  /**
+   * Called with the generator's total loss just before its backward, while the
+   * recorded graph is still whole (the app draws it from here); null by default.
+   */
+  onGeneratorLoss: ((loss: Tensor) => void) | null = null;
 
   constructor(readonly config: OcganConfig) {
     this.nets = buildNetworks(config);
@@ -166,6 +171,7 @@ export class OcganModel {
           let genVisual = zero();
           if (c.latentDisc) total = add(total, (genLatent = bce(Dl.forward(z), 1)));
           if (c.visualDisc) total = add(total, (genVisual = bce(Dv.forward(De.forward(negatives)), 1)));
+          this.onGeneratorLoss?.(total);
           total.backward();
           this.opt.generator.step();
           const parts = [classifierLoss, latentLoss, visualLoss, mse, genLatent, genVisual];

@@ -1,0 +1,437 @@
+// `npm run reproduce`: the experiment grid behind results/README.md. Each run
+// is one `npm start` (dist/cli/main.mjs, a child process: the same checks,
+// runner, checkpoints and auto-resume) with its folder under runs/grid/<id>/;
+// each finished run is appended as one JSON line to results/<preset>.jsonl
+// and the tables are re-rendered (scripts/render-results.mjs).
+//  - resumable: a run whose id is in the results file is never redone; a run
+//    killed midway resumes from its last epoch's checkpoint (its folder is
+//    the --out of the same command, so npm start's auto-resume applies);
+//  - shardable: --shard i/n runs only the entries whose index % n == i;
+//  - --browser-ws drives a Playwright browser server instead of launching.
+// The id of a run is its variant, digit, seed and preset, and a hash of its
+// full config: change any setting and it is a new run.
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync, appendFileSync, mkdirSync, renameSync, rmSync, openSync, readSync, closeSync, statSync } from "node:fs";
+import { dirname, join, resolve, relative, isAbsolute } from "node:path";
+import { fileURLToPath } from "node:url";
+import { defineOptions, parseArgs, formatHelp, UsageError, type ParsedArgs } from "./args.js";
+import { makeConfig, presets, type OcganConfig, type ModelKind } from "../src/ocgan/config.js";
+// @ts-expect-error plain ES module, shared with `node scripts/render-results.mjs`
+import { renderFolder } from "../scripts/render-results.mjs";
+
+const USAGE = "npm run reproduce -- [options]";
+
+export const reproduceOptions = defineOptions([
+  { name: "preset", type: "string", choices: Object.keys(presets), default: "fast", help: "network widths and schedule of every run" },
+  { name: "parts", type: "string", default: "1,2,3", metavar: "LIST", help: "grid parts, in priority order: 1 OCGAN and AE, 2 two more OCGAN seeds, 3 the ablation (+Dl, +Dv) and DAE" },
+  { name: "digits", type: "string", default: "0,1,2,3,4,5,6,7,8,9", metavar: "LIST", help: "in-class digits, run in the order given" },
+  { name: "seeds", type: "string", default: "1,2,3", metavar: "LIST", help: "seeds: parts 1 and 3 use the first, part 2 the others" },
+  { name: "epochs", type: "number", integer: true, min: 1, defaultText: "the preset's", help: "override the preset's epoch count (a new config, so new run ids)" },
+  { name: "shard", type: "string", metavar: "I/N", help: "run only the entries whose index % N == I (0 <= I < N), e.g. 0/2 and 1/2 on two machines" },
+  { name: "dry-run", type: "flag", help: "list this shard's runs and which are done, in progress or to do; run nothing" },
+  { name: "browser-ws", type: "string", metavar: "URL", help: "connect to a Playwright browser server (ws://host:port/...) instead of launching Chromium; the page server binds 127.0.0.1, so that browser must run on this host or through an SSH tunnel" },
+  { name: "page-port", type: "number", integer: true, min: 0, max: 65535, default: 0, help: "port of the page server on 127.0.0.1 (0: any free port); fix it to forward it to a remote browser" },
+  { name: "runner", type: "string", choices: ["chromium", "node"], default: "chromium", help: "where WebGPU runs (npm start's --runner)" },
+  { name: "results", type: "string", metavar: "FILE", defaultText: "results/<preset>.jsonl", help: "JSON-lines file the finished runs are appended to; README.md beside it is re-rendered" },
+  { name: "runs", type: "string", metavar: "DIR", default: "runs/grid", help: "folder of the run folders (<runs>/<id>/: checkpoints, logs, figures, report)" },
+  { name: "help", type: "flag", alias: "h", help: "print this help and exit" },
+]);
+
+export type ReproduceArgs = ParsedArgs<typeof reproduceOptions>;
+
+/** The grid's model variants: npm start's options for each, and the config switches they give. */
+export const VARIANTS = {
+  ocgan: { model: "ocgan", flags: ["--no-baseline"], overrides: {}, label: "OCGAN" },
+  ae: { model: "ae", flags: [], overrides: {}, label: "AE" },
+  "ocgan-dl": { model: "ocgan", flags: ["--no-visual-disc", "--no-classifier", "--no-baseline"], overrides: { visualDisc: false, classifier: false }, label: "AE + latent discriminator" },
+  "ocgan-dl-dv": { model: "ocgan", flags: ["--no-classifier", "--no-baseline"], overrides: { classifier: false }, label: "AE + latent and visual discriminators" },
+  dae: { model: "dae", flags: [], overrides: {}, label: "DAE" },
+} as const satisfies Record<string, { model: ModelKind; flags: readonly string[]; overrides: Partial<OcganConfig>; label: string }>;
+
+export type Variant = keyof typeof VARIANTS;
+
+export interface GridEntry {
+  /** Position in the whole grid (after --parts, --digits, --seeds), which --shard divides. */
+  index: number;
+  id: string;
+  parts: number[];
+  variant: Variant;
+  digit: number;
+  seed: number;
+  config: OcganConfig;
+}
+
+/** A comma-separated list of integers in [min, max], without repeats. */
+function parseList(option: string, text: string, min: number, max: number, what: string): number[] {
+  const items = text.split(",").map((s) => s.trim());
+  const values = items.map((s) => (/^\d+$/.test(s) ? Number(s) : NaN));
+  if (!items.length || values.some((v) => !Number.isSafeInteger(v) || v < min || v > max) || new Set(values).size !== values.length) {
+    throw new UsageError(`--${option} expects a comma-separated list of ${what} without repeats, got ${JSON.stringify(text)}`);
+  }
+  return values;
+}
+
+export function parseShard(text: string): { index: number; count: number } {
+  const match = /^(\d+)\/(\d+)$/.exec(text);
+  const index = match ? Number(match[1]) : NaN;
+  const count = match ? Number(match[2]) : NaN;
+  if (!match || !(count >= 1) || !(index < count)) throw new UsageError(`--shard expects I/N with 0 <= I < N (e.g. 0/2), got ${JSON.stringify(text)}`);
+  return { index, count };
+}
+
+/** Keys sorted at every level, so a config hashes the same whatever order it was built in. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function runId(variant: Variant, config: OcganConfig): string {
+  const hash = createHash("sha256").update(canonical(config)).digest("hex").slice(0, 10);
+  return `${variant}-d${config.digit}-s${config.seed}-${config.preset}-${hash}`;
+}
+
+/**
+ * The grid in priority order: part 1 (per digit: OCGAN, AE; first seed), part
+ * 2 (OCGAN with each further seed, seed by seed over the digits), part 3 (per
+ * digit the ablation AE, +Dl, +Dv, +Cl = OCGAN, and the DAE; first seed). A
+ * run in several parts is listed once, where it first appears.
+ */
+export function buildGrid(preset: string, parts: number[], digits: number[], seeds: number[], epochs?: number): GridEntry[] {
+  const wanted: { part: number; variant: Variant; digit: number; seed: number }[] = [];
+  for (const part of [1, 2, 3].filter((p) => parts.includes(p))) {
+    if (part === 1) for (const digit of digits) for (const variant of ["ocgan", "ae"] as const) wanted.push({ part, variant, digit, seed: seeds[0] });
+    if (part === 2) for (const seed of seeds.slice(1)) for (const digit of digits) wanted.push({ part, variant: "ocgan", digit, seed });
+    if (part === 3) for (const digit of digits) for (const variant of ["ae", "ocgan-dl", "ocgan-dl-dv", "ocgan", "dae"] as const) wanted.push({ part, variant, digit, seed: seeds[0] });
+  }
+  const entries: GridEntry[] = [];
+  const byId = new Map<string, GridEntry>();
+  for (const { part, variant, digit, seed } of wanted) {
+    const v = VARIANTS[variant];
+    const config = makeConfig(preset, { model: v.model, digit, seed, ...(epochs !== undefined ? { epochs } : {}), ...v.overrides });
+    const id = runId(variant, config);
+    const known = byId.get(id);
+    if (known) {
+      if (!known.parts.includes(part)) known.parts.push(part);
+      continue;
+    }
+    const entry: GridEntry = { index: entries.length, id, parts: [part], variant, digit, seed, config };
+    entries.push(entry);
+    byId.set(id, entry);
+  }
+  return entries;
+}
+
+/** npm start's arguments for one run (without the runner's). */
+export function startArgs(entry: GridEntry, out: string, epochs?: number): string[] {
+  const v = VARIANTS[entry.variant];
+  return [
+    "--preset", entry.config.preset, "--model", v.model, "--digit", String(entry.digit), "--seed", String(entry.seed),
+    ...(epochs !== undefined ? ["--epochs", String(epochs)] : []), ...v.flags, "--out", out,
+  ];
+}
+
+/** The run records of a results file, by id; lines that are not whole records (a kill mid-append) are skipped. */
+export function finishedRuns(file: string): Map<string, Record<string, unknown>> {
+  const done = new Map<string, Record<string, unknown>>();
+  if (!existsSync(file)) return done;
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const record = JSON.parse(line);
+      if (typeof record?.id === "string" && !done.has(record.id)) done.set(record.id, record);
+    } catch {
+      // a line cut short: that run is not finished
+    }
+  }
+  return done;
+}
+
+/** Appends one line; if the file ends mid-line (a killed append), that fragment is closed off first. */
+function appendLine(file: string, line: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  let prefix = "";
+  if (existsSync(file)) {
+    const fd = openSync(file, "r");
+    try {
+      const size = statSync(file).size;
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        readSync(fd, last, 0, 1, size - 1);
+        if (last[0] !== 0x0a) prefix = "\n";
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+  appendFileSync(file, `${prefix}${line}\n`);
+}
+
+function writeAtomic(file: string, text: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
+}
+
+/** Epochs done by the checkpoint of a run folder, read from its safetensors header only; null if none or unreadable. */
+function checkpointEpoch(file: string): number | null {
+  if (!existsSync(file)) return null;
+  try {
+    const bytes = readFileSync(file);
+    const length = Number(bytes.readBigUInt64LE(0));
+    const header = JSON.parse(bytes.subarray(8, 8 + length).toString("utf8"));
+    const epoch = JSON.parse(header.__metadata__.progress).epoch;
+    return Number.isSafeInteger(epoch) ? epoch : null;
+  } catch {
+    return null;
+  }
+}
+
+const LOCK = "reproduce.lock";
+
+function alive(pid: unknown): boolean {
+  if (!Number.isSafeInteger(pid) || (pid as number) <= 0) return false;
+  try {
+    process.kill(pid as number, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * The process still working in a run folder (another shard, or the npm start
+ * of a grid that was killed), or null. The lock names the grid process and its
+ * npm start child; a stale lock (both gone) is ignored.
+ */
+function busyWith(runDir: string): number | null {
+  const file = join(runDir, LOCK);
+  if (!existsSync(file)) return null;
+  try {
+    const lock = JSON.parse(readFileSync(file, "utf8"));
+    for (const pid of [lock.child, lock.pid]) if (pid !== process.pid && alive(pid)) return pid;
+  } catch {
+    // unreadable: stale
+  }
+  return null;
+}
+
+function git(args: string[], cwd: string): string | null {
+  try {
+    return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+}
+
+/** A path as the user would type it: relative to the working folder when inside it. */
+function shown(path: string): string {
+  const r = relative(process.cwd(), path);
+  return r && !r.startsWith("..") && !isAbsolute(r) ? r : path;
+}
+
+function usageError(message: string): never {
+  process.stderr.write(`error: ${message}\nusage: ${USAGE} (see npm run reproduce -- --help)\n`);
+  process.exit(2);
+}
+
+/** The shell form of a command line, for the record (and a user) to rerun. */
+function shellLine(words: string[]): string {
+  return words.map((w) => (/^[\w./:=,@+-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`)).join(" ");
+}
+
+let child: ChildProcess | null = null;
+let stopping: NodeJS.Signals | null = null;
+
+/** Runs npm start for one entry; resolves with its exit code, the adapter line and the wall time. */
+function runStart(main: string, args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; adapter: string | null; wallMs: number }> {
+  const started = performance.now();
+  return new Promise((done, fail) => {
+    const proc = spawn(process.execPath, [main, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    child = proc;
+    let adapter: string | null = null;
+    let pending = "";
+    proc.stdout!.setEncoding("utf8");
+    // npm start's summary, indented under the run's heading; the adapter line is kept for the record.
+    const line = (text: string) => {
+      process.stdout.write(text ? `    ${text}\n` : "\n");
+      if (text.startsWith("adapter: ")) adapter = text.slice("adapter: ".length);
+    };
+    proc.stdout!.on("data", (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split("\n");
+      pending = lines.pop()!;
+      lines.forEach(line);
+    });
+    proc.on("error", fail);
+    proc.on("close", (code, signal) => {
+      if (pending) line(pending);
+      child = null;
+      done({ code, signal, adapter, wallMs: performance.now() - started });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  let args: ReproduceArgs;
+  let parts: number[];
+  let digits: number[];
+  let seeds: number[];
+  let shard = { index: 0, count: 1 };
+  try {
+    args = parseArgs(reproduceOptions, process.argv.slice(2));
+    parts = parseList("parts", args.parts, 1, 3, "parts 1 to 3");
+    digits = parseList("digits", args.digits, 0, 9, "digits 0 to 9");
+    seeds = parseList("seeds", args.seeds, 0, 4294967295, "seeds (integers >= 0)");
+    if (args.shard !== undefined) shard = parseShard(args.shard);
+    if (args.browserWs !== undefined && args.runner !== "chromium") throw new UsageError(`--browser-ws drives a browser, so it needs --runner chromium, got --runner ${args.runner}`);
+    if (args.browserWs !== undefined && !/^wss?:\/\/[^/\s]+/.test(args.browserWs)) throw new UsageError(`--browser-ws expects a ws:// or wss:// address of a Playwright browser server, got ${JSON.stringify(args.browserWs)}`);
+  } catch (error) {
+    if (error instanceof UsageError) usageError(error.message);
+    throw error;
+  }
+  if (args.help) {
+    console.log(formatHelp(reproduceOptions, {
+      usage: USAGE,
+      description: "Runs the experiment grid behind results/README.md, one npm start per run (folder <runs>/<id>/), and appends each\nfinished run to the results file. Finished runs are skipped, killed ones resume from their last checkpoint.",
+    }));
+    return;
+  }
+  const grid = buildGrid(args.preset, parts, digits, seeds, args.epochs);
+  const mine = grid.filter((e) => e.index % shard.count === shard.index);
+  const resultsFile = resolve(args.results ?? join("results", `${args.preset}.jsonl`));
+  const runsDir = resolve(args.runs);
+  const done = finishedRuns(resultsFile);
+  const shardText = shard.count > 1 ? `, shard ${shard.index}/${shard.count}: ${mine.length} of them` : "";
+  console.log(`grid: ${grid.length} runs (preset ${args.preset}, parts ${parts.join(",")}, digits ${digits.join(",")}, seeds ${seeds.join(",")}${args.epochs !== undefined ? `, ${args.epochs} epochs` : ""})${shardText}; results: ${shown(resultsFile)}; run folders: ${shown(runsDir)}/<id>`);
+
+  const status = (entry: GridEntry): string => {
+    const record = done.get(entry.id) as { auc?: { protocol1?: number; protocol2?: number } } | undefined;
+    if (record) return `done (P1 AUC ${record.auc?.protocol1?.toFixed(4)}, P2 AUC ${record.auc?.protocol2?.toFixed(4)})`;
+    const runDir = join(runsDir, entry.id);
+    const busy = busyWith(runDir);
+    const epoch = checkpointEpoch(join(runDir, VARIANTS[entry.variant].model, "last.safetensors"));
+    const progress = epoch !== null ? `, epoch ${epoch}/${entry.config.epochs} checkpointed` : "";
+    if (busy) return `running (pid ${busy}${progress})`;
+    return epoch !== null ? `to resume (epoch ${epoch}/${entry.config.epochs} checkpointed)` : "to do";
+  };
+  const describe = (entry: GridEntry) => `#${String(entry.index).padStart(3)} ${`part ${entry.parts.join("+")}`.padEnd(9)} ${entry.id.padEnd(36)} ${VARIANTS[entry.variant].label}, digit ${entry.digit}, seed ${entry.seed}`;
+
+  if (args.dryRun) {
+    for (const entry of mine) console.log(`${describe(entry)}: ${status(entry)}`);
+    const finished = mine.filter((e) => done.has(e.id)).length;
+    console.log(`${finished} of ${mine.length} done, ${mine.length - finished} to run`);
+    return;
+  }
+
+  const here = dirname(fileURLToPath(import.meta.url));
+  const main = join(here, "main.mjs");
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`node build.mjs\` first (npm run reproduce does)`);
+  const repo = resolve(here, "../..");
+  const commit = git(["rev-parse", "HEAD"], repo) ?? "unknown";
+  const dirty = (git(["status", "--porcelain", "--untracked-files=no"], repo) ?? "") !== "";
+
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = signal;
+      process.stderr.write(`\n${signal}: stopping after the current run's npm start exits (it resumes from its last checkpoint next time)\n`);
+      child?.kill(signal === "SIGINT" ? "SIGINT" : "SIGTERM");
+    });
+  }
+
+  const summary = { ran: [] as string[], skipped: 0, busy: [] as string[], failed: [] as string[] };
+  const todo = mine.filter((e) => !done.has(e.id));
+  summary.skipped = mine.length - todo.length;
+  if (summary.skipped) console.log(`${summary.skipped} already in ${shown(resultsFile)}: skipped`);
+  for (const [k, entry] of todo.entries()) {
+    if (stopping) break;
+    // Another process may have finished it since we started (another shard on the same files).
+    if (finishedRuns(resultsFile).has(entry.id)) {
+      summary.skipped++;
+      continue;
+    }
+    const runDir = join(runsDir, entry.id);
+    const busy = busyWith(runDir);
+    if (busy) {
+      console.log(`[${k + 1}/${todo.length}] ${entry.id}: pid ${busy} is still working in ${runDir}; left to it`);
+      summary.busy.push(entry.id);
+      continue;
+    }
+    mkdirSync(runDir, { recursive: true });
+    const resumedFrom = checkpointEpoch(join(runDir, VARIANTS[entry.variant].model, "last.safetensors"));
+    console.log(`\n[${k + 1}/${todo.length}] ${describe(entry).trim()}${resumedFrom !== null ? ` (resuming: ${resumedFrom}/${entry.config.epochs} epochs done)` : ""}`);
+    const runnerArgs = [
+      "--runner", args.runner,
+      ...(args.browserWs !== undefined ? ["--browser-ws", args.browserWs] : []),
+      ...(args.pagePort ? ["--page-port", String(args.pagePort)] : []),
+    ];
+    const own = startArgs(entry, runDir, args.epochs);
+    const lock = join(runDir, LOCK);
+    writeAtomic(lock, JSON.stringify({ pid: process.pid, started: new Date().toISOString() }));
+    const run = runStart(main, [...own, ...runnerArgs]);
+    if (child?.pid) writeAtomic(lock, JSON.stringify({ pid: process.pid, child: child.pid, started: new Date().toISOString() }));
+    const { code, signal, adapter, wallMs } = await run;
+    rmSync(lock, { force: true });
+    if (code !== 0) {
+      console.log(`  ${entry.id}: npm start ${signal ? `was stopped by ${signal}` : `exited with code ${code}`}; ${stopping ? "stopping" : "going on with the next run"}`);
+      if (!stopping) summary.failed.push(entry.id);
+      continue;
+    }
+    const name = VARIANTS[entry.variant].model;
+    const resultFile = join(runDir, name, "result.json");
+    const result = JSON.parse(readFileSync(resultFile, "utf8"));
+    // npm start builds the config from its options; it must be the one the id was made from.
+    if (canonical(result.config) !== canonical(entry.config)) {
+      throw new Error(`${resultFile}: npm start ran with another config than the grid's for ${entry.id}:\n  ${canonical(result.config)}\n  ${canonical(entry.config)}`);
+    }
+    const outArg = isAbsolute(args.runs) ? runDir : shown(runDir);
+    const record = {
+      id: entry.id,
+      variant: entry.variant,
+      parts: entry.parts,
+      preset: entry.config.preset,
+      digit: entry.digit,
+      seed: entry.seed,
+      auc: { protocol1: result.evaluation.protocol1.auc, protocol2: result.evaluation.protocol2.auc },
+      protocol1: { positives: result.evaluation.protocol1.positives, negatives: result.evaluation.protocol1.negatives },
+      protocol2: { positives: result.evaluation.protocol2.positives, negatives: result.evaluation.protocol2.negatives },
+      perDigitMse: result.evaluation.perDigitMse,
+      selectedEpoch: result.selectedEpoch,
+      selection: result.selection,
+      bestValidationMse: result.bestValidationMse,
+      trainingMs: result.trainingMs,
+      wallMs,
+      resumedFromEpoch: resumedFrom,
+      adapter: adapter ?? "unknown adapter",
+      runner: args.runner,
+      browser: args.runner === "chromium" ? (args.browserWs !== undefined ? "remote (--browser-ws)" : "launched") : null,
+      commit,
+      dirty,
+      finishedAt: new Date().toISOString(),
+      command: shellLine(["npm", "start", "--", ...startArgs(entry, outArg, args.epochs)]),
+      config: result.config,
+    };
+    appendLine(resultsFile, JSON.stringify(record));
+    summary.ran.push(entry.id);
+    console.log(`  ${entry.id}: Protocol 1 AUC ${record.auc.protocol1.toFixed(4)}, Protocol 2 AUC ${record.auc.protocol2.toFixed(4)}, wall ${formatDuration(wallMs)}${resumedFrom !== null ? " (this session)" : ""}`);
+    const rendered = renderFolder(dirname(resultsFile));
+    console.log(`  ${shown(rendered.out)}: ${rendered.records} runs`);
+  }
+  console.log(`\nthis session: ${summary.ran.length} finished, ${summary.skipped} already done${summary.busy.length ? `, ${summary.busy.length} left to other processes` : ""}${summary.failed.length ? `, ${summary.failed.length} failed (${summary.failed.join(", ")})` : ""}`);
+  if (stopping) process.exit(stopping === "SIGINT" ? 130 : 143);
+  if (summary.failed.length) process.exit(1);
+}
+
+main().catch((error) => {
+  process.stderr.write(`\nerror: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

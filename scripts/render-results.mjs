@@ -1,0 +1,290 @@
+// Renders results/README.md from the runs recorded in results/*.jsonl (one
+// JSON line per finished run, appended by `npm run reproduce`): per digit, our
+// mean ± std over seeds beside the paper's OCGAN numbers, the paper's ablation
+// beside ours, the per-digit reconstruction-error tables and every run with
+// its settings, adapter and commit. Our numbers come only from those files;
+// the only numbers written here are the paper's.
+//   node scripts/render-results.mjs [DIR | FILE.jsonl ...] [--out FILE]
+// Default: every results/*.jsonl, written to results/README.md.
+import { readFileSync, writeFileSync, renameSync, readdirSync, existsSync, statSync } from "node:fs";
+import { join, dirname, basename, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Perera et al., CVPR 2019, MNIST AUC (Protocol 1), digits 0-9, and their mean. */
+export const PAPER = {
+  perDigit: [0.998, 0.999, 0.942, 0.963, 0.975, 0.98, 0.991, 0.981, 0.939, 0.981],
+  mean: 0.975,
+};
+
+/** The grid's model variants (`variant` in each record), in the ablation's order, with the paper's ablation mean. */
+export const VARIANTS = [
+  { variant: "ae", label: "AE", paper: 0.957 },
+  { variant: "ocgan-dl", label: "+ latent discriminator (Dl)", paper: 0.959 },
+  { variant: "ocgan-dl-dv", label: "+ visual discriminator (Dv)", paper: 0.971 },
+  { variant: "ocgan", label: "+ classifier and mining (Cl) = OCGAN", paper: 0.975 },
+  { variant: "dae", label: "DAE (not in the paper's ablation)", paper: null },
+];
+
+/** The full grid per preset: parts 1 (OCGAN + AE), 2 (two more OCGAN seeds), 3 (Dl, Dv ablations and DAE), for ten digits. */
+const GRID = { digits: 10, ocganSeeds: 3, parts: { 1: 20, 2: 20, 3: 30 } };
+
+/**
+ * Reads run records from .jsonl files. A line that is not a whole record (a
+ * run killed mid-append) is skipped and reported in `problems`; a run id seen
+ * twice keeps its first record.
+ */
+export function readRecords(files) {
+  const records = [];
+  const problems = [];
+  const seen = new Set();
+  for (const file of files) {
+    const lines = readFileSync(file, "utf8").split("\n");
+    lines.forEach((line, k) => {
+      if (!line.trim()) return;
+      let record;
+      try {
+        record = JSON.parse(line);
+      } catch {
+        problems.push(`${file}:${k + 1}: not JSON (a line cut short?), skipped`);
+        return;
+      }
+      const p1 = record?.auc?.protocol1;
+      const p2 = record?.auc?.protocol2;
+      if (typeof record?.id !== "string" || typeof record?.config !== "object" || !Number.isFinite(p1) || !Number.isFinite(p2) || !VARIANTS.some((v) => v.variant === record.variant)) {
+        problems.push(`${file}:${k + 1}: not a run record, skipped`);
+        return;
+      }
+      if (seen.has(record.id)) {
+        problems.push(`${file}:${k + 1}: run ${record.id} recorded again, the first record kept`);
+        return;
+      }
+      seen.add(record.id);
+      records.push(record);
+    });
+  }
+  return { records, problems };
+}
+
+/**
+ * The settings a table's runs must share: the config without what the grid
+ * varies (digit, seed, model and its switches, and sigma, which the AE forces
+ * to 0; the section lists the sigmas it holds).
+ */
+export function settingsKey(config) {
+  const { model: _m, digit: _d, seed: _s, latentDisc: _l, visualDisc: _v, classifier: _c, sigma: _n, ...rest } = config;
+  return JSON.stringify(Object.fromEntries(Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : 1))));
+}
+
+const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
+/** Sample standard deviation (n - 1); 0 for one value. */
+const std = (xs) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((s, x) => s + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
+const f3 = (x) => x.toFixed(3);
+const cell = (xs) => (xs.length === 0 ? "—" : xs.length === 1 ? f3(xs[0]) : `${f3(mean(xs))} ± ${f3(std(xs))}`);
+const signed = (x) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(3)}`;
+const duration = (ms) => {
+  if (!Number.isFinite(ms)) return "—";
+  const s = Math.round(ms / 1000);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+};
+
+function table(header, rows) {
+  return [`| ${header.join(" | ")} |`, `|${header.map((h, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+
+/** Runs of one variant on one digit. */
+function runsOf(records, variant, digit) {
+  return records.filter((r) => r.variant === variant && r.config.digit === digit);
+}
+
+/** How much of the grid a set of runs covers, by part. */
+function coverage(records) {
+  const parts = { 1: 0, 2: 0, 3: 0 };
+  for (let d = 0; d < GRID.digits; d++) {
+    const seeds = new Set(runsOf(records, "ocgan", d).map((r) => r.config.seed));
+    parts[1] += (seeds.size > 0) + (runsOf(records, "ae", d).length > 0);
+    parts[2] += Math.min(Math.max(seeds.size - 1, 0), GRID.ocganSeeds - 1);
+    parts[3] += ["ocgan-dl", "ocgan-dl-dv", "dae"].filter((v) => runsOf(records, v, d).length > 0).length;
+  }
+  const done = parts[1] + parts[2] + parts[3];
+  const total = GRID.parts[1] + GRID.parts[2] + GRID.parts[3];
+  return { parts, done, total, complete: done === total };
+}
+
+function renderSection(records, title) {
+  const byVariant = (variant, digit, protocol = "protocol1") => runsOf(records, variant, digit).map((r) => r.auc[protocol]);
+  const config = (records.find((r) => r.variant === "ocgan") ?? records[0]).config;
+  const cover = coverage(records);
+  const out = [];
+  out.push(`## ${title}`, "");
+  out.push(cover.complete
+    ? `Complete: all ${cover.total} runs of the grid.`
+    : `**PARTIAL**: ${cover.done} of the grid's ${cover.total} runs have finished (part 1, OCGAN and AE: ${cover.parts[1]}/${GRID.parts[1]}; part 2, two more OCGAN seeds: ${cover.parts[2]}/${GRID.parts[2]}; part 3, ablation and DAE: ${cover.parts[3]}/${GRID.parts[3]}). Every number below is over the runs finished so far.`);
+  out.push("");
+  const hyper = ["base", "visualBase", "latent", "batch", "epochs", "lr", "beta1", "beta2", "lambda", "miningSteps", "miningLr", "warmupEpochs"];
+  const sigmas = [...new Set(records.filter((r) => r.config.model !== "ae").map((r) => r.config.sigma))];
+  if (config.preset !== "paper") out.push(`Preset \`${config.preset}\` is not the paper's network width and schedule (the \`paper\` preset is): these numbers say what this preset reaches, not whether the paper reproduces.`, "");
+  out.push(`Settings (preset \`${config.preset}\`): ${hyper.map((k) => `${k} ${config[k]}`).join(", ")}, sigma ${sigmas.length ? sigmas.join(" and ") : "—"} (the AE has sigma 0). Model selection: ${[...new Set(records.map((r) => r.selection))].join(", ")} (the epoch with the lowest in-class validation MSE, never anything out-of-class).`, "");
+
+  // The paper's table: per digit, Protocol 1.
+  out.push("### OCGAN per digit (AUC, Protocol 1: the paper's protocol)", "");
+  out.push("Ours: mean ± sample std over seeds (n = the number of seeds). Protocol 2 (all ten test pools) is our addition; the paper reports Protocol 1 for MNIST.", "");
+  const rows = [];
+  const ourMeans = [];
+  for (let d = 0; d < GRID.digits; d++) {
+    const oc = byVariant("ocgan", d);
+    const ae = byVariant("ae", d);
+    if (oc.length) ourMeans.push({ d, m: mean(oc) });
+    rows.push([String(d), f3(PAPER.perDigit[d]), cell(oc), String(oc.length || "—"), oc.length ? signed(mean(oc) - PAPER.perDigit[d]) : "—", cell(ae), cell(byVariant("ocgan", d, "protocol2")), cell(byVariant("ae", d, "protocol2"))]);
+  }
+  const digitsDone = ourMeans.map((x) => x.d);
+  // The mean row's ± is over seeds of the ten-digit mean, when several seeds cover every digit.
+  const seedsEverywhere = [...new Set(records.filter((r) => r.variant === "ocgan").map((r) => r.config.seed))]
+    .filter((s) => Array.from({ length: GRID.digits }, (_, d) => d).every((d) => runsOf(records, "ocgan", d).some((r) => r.config.seed === s)));
+  let meanCell = "—";
+  let meanNote = "";
+  if (ourMeans.length) {
+    const m = mean(ourMeans.map((x) => x.m));
+    meanCell = f3(m);
+    if (seedsEverywhere.length >= 2) {
+      const perSeed = seedsEverywhere.map((s) => mean(Array.from({ length: GRID.digits }, (_, d) => runsOf(records, "ocgan", d).find((r) => r.config.seed === s).auc.protocol1)));
+      meanCell = `${f3(m)} ± ${f3(std(perSeed))}`;
+    }
+    if (ourMeans.length < GRID.digits) {
+      const paperSame = mean(digitsDone.map((d) => PAPER.perDigit[d]));
+      meanNote = ` (digits ${digitsDone.join(", ")} only; the paper on those digits: ${f3(paperSame)})`;
+      meanCell += ` of ${ourMeans.length}`;
+    }
+  }
+  const aeMeans = Array.from({ length: GRID.digits }, (_, d) => byVariant("ae", d)).filter((x) => x.length).map(mean);
+  const p2Means = Array.from({ length: GRID.digits }, (_, d) => byVariant("ocgan", d, "protocol2")).filter((x) => x.length).map(mean);
+  const aeP2Means = Array.from({ length: GRID.digits }, (_, d) => byVariant("ae", d, "protocol2")).filter((x) => x.length).map(mean);
+  const meanOf = (xs) => (xs.length ? `${f3(mean(xs))}${xs.length < GRID.digits ? ` of ${xs.length}` : ""}` : "—");
+  rows.push(["**mean**", f3(PAPER.mean), `**${meanCell}**`, "", ourMeans.length === GRID.digits ? signed(mean(ourMeans.map((x) => x.m)) - PAPER.mean) : "—", meanOf(aeMeans), meanOf(p2Means), meanOf(aeP2Means)]);
+  out.push(table(["digit", "paper OCGAN", "ours OCGAN", "n", "ours − paper", "ours AE", "ours OCGAN, P2", "ours AE, P2"], rows));
+  if (meanNote) out.push("", `Mean over digits${meanNote}. "of k": over the k digits with a run.`);
+  if (seedsEverywhere.length >= 2) out.push("", `The mean's ± is the sample std over seeds ${seedsEverywhere.join(", ")} of the ten-digit mean.`);
+  out.push("");
+
+  // The ablation.
+  out.push("### Ablation (mean AUC over digits, Protocol 1)", "");
+  out.push("Each component added to the one above, as in the paper's ablation. Per digit, a variant's value is the mean over its seeds (the ablation runs use one seed; OCGAN may have three).", "");
+  const ablation = VARIANTS.map(({ variant, label, paper }) => {
+    const perDigit = Array.from({ length: GRID.digits }, (_, d) => byVariant(variant, d)).map((xs, d) => ({ d, xs })).filter((x) => x.xs.length);
+    const p2 = Array.from({ length: GRID.digits }, (_, d) => byVariant(variant, d, "protocol2")).filter((x) => x.length).map(mean);
+    const m = perDigit.length ? mean(perDigit.map((x) => mean(x.xs))) : null;
+    return [label, paper === null ? "—" : f3(paper), m === null ? "—" : f3(m), perDigit.length ? (perDigit.length === GRID.digits ? "all 10" : perDigit.map((x) => x.d).join(", ")) : "—", p2.length ? f3(mean(p2)) : "—"];
+  });
+  out.push(table(["model", "paper", "ours", "over digits", "ours, P2"], ablation), "");
+  out.push("Per digit (Protocol 1):", "");
+  out.push(table(["digit", ...VARIANTS.map((v) => v.variant)], Array.from({ length: GRID.digits }, (_, d) => [String(d), ...VARIANTS.map((v) => cell(byVariant(v.variant, d)))])), "");
+
+  // Reconstruction error per test digit.
+  for (const variant of ["ocgan", "ae"]) {
+    const trained = Array.from({ length: GRID.digits }, (_, d) => runsOf(records, variant, d)).map((rs, d) => ({ d, rs })).filter((x) => x.rs.length);
+    if (!trained.length) continue;
+    out.push(`### Mean reconstruction error per test digit, ${variant === "ocgan" ? "OCGAN" : "AE"}`, "");
+    out.push("Row: the digit trained on (mean over its seeds); column: the test pool scored; **bold**: in-class. A low error on other digits is what makes novelty hard to detect.", "");
+    const mse = (rs, t) => mean(rs.map((r) => r.perDigitMse[t]));
+    out.push(table(["trained \\ test", ...Array.from({ length: 10 }, (_, t) => String(t))], trained.map(({ d, rs }) => [String(d), ...Array.from({ length: 10 }, (_, t) => (t === d ? `**${mse(rs, t).toFixed(4)}**` : mse(rs, t).toFixed(4)))])), "");
+  }
+
+  // Every run.
+  out.push("### Runs", "");
+  const order = (r) => [r.config.digit, VARIANTS.findIndex((v) => v.variant === r.variant), r.config.seed];
+  const sorted = [...records].sort((a, b) => {
+    const [x, y] = [order(a), order(b)];
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+  });
+  const adapters = [...new Set(records.map((r) => r.adapter))];
+  const commits = [...new Set(records.map((r) => `${String(r.commit).slice(0, 10)}${r.dirty ? " (uncommitted changes)" : ""}`))];
+  out.push(`Adapters: ${adapters.map((a) => `\`${a}\``).join(", ")}. Commits: ${commits.map((c) => `\`${c}\``).join(", ")}.`, "");
+  out.push(table(["digit", "model", "seed", "P1 AUC", "P2 AUC", "epoch", "training", "wall", "run id"], sorted.map((r) => [
+    String(r.config.digit), r.variant, String(r.config.seed), r.auc.protocol1.toFixed(4), r.auc.protocol2.toFixed(4),
+    `${r.selectedEpoch}/${r.config.epochs}`, duration(r.trainingMs), duration(r.wallMs), `\`${r.id}\``,
+  ])), "");
+  out.push("<details><summary>The command that reruns each run on its own</summary>", "", "```sh", ...sorted.map((r) => r.command ?? `# ${r.id}: no command recorded`), "```", "", "</details>", "");
+  return out.join("\n");
+}
+
+/** The whole README for a set of records: one section per preset and settings. */
+export function renderMarkdown(records, { sources = [], problems = [] } = {}) {
+  const groups = new Map();
+  for (const r of records) {
+    const key = `${r.preset ?? r.config.preset}\n${settingsKey(r.config)}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(r);
+  }
+  // The group with the latest run first.
+  const latest = (rs) => rs.reduce((m, r) => (String(r.finishedAt ?? "") > m ? String(r.finishedAt ?? "") : m), "");
+  const ordered = [...groups.values()].sort((a, b) => (latest(b) > latest(a) ? 1 : -1));
+  const perPreset = new Map();
+  const out = [];
+  out.push("# Results: OCGAN on MNIST, against the paper's table", "");
+  out.push("Generated by `node scripts/render-results.mjs` from " + (sources.length ? sources.map((s) => `\`${s}\``).join(", ") : "no result files") +
+    ", the runs `npm run reproduce` recorded (one JSON line per finished run: full config, seed, commit, adapter, wall time, both protocols' AUC and the per-digit reconstruction error). Do not edit it by hand; rerun the script.", "");
+  out.push("Paper: Perera et al., *OCGAN: One-class Novelty Detection Using GANs with Constrained Latent Representations*, CVPR 2019, MNIST, Protocol 1. Their numbers are on full MNIST (about 6,000 training images a digit); ours on the `mnist` package's 10,000 digits (each digit's first 80% for training, 10% of that held out for model selection), so each digit trains on about 700 images.", "");
+  if (!records.length) out.push("**PARTIAL**: no run has finished yet.", "");
+  for (const rs of ordered) {
+    const preset = rs[0].preset ?? rs[0].config.preset;
+    const k = (perPreset.get(preset) ?? 0) + 1;
+    perPreset.set(preset, k);
+    const title = `Preset \`${preset}\`${k > 1 ? ` (older settings, set ${k})` : ""}`;
+    out.push(renderSection(rs, title));
+  }
+  if (problems.length) out.push("### Lines skipped", "", ...problems.map((p) => `- ${p}`), "");
+  return out.join("\n").replace(/\n{3,}/g, "\n\n");
+}
+
+/** The .jsonl files among `paths` (files, or folders whose *.jsonl are taken). */
+export function resultFiles(paths) {
+  const files = [];
+  for (const p of paths) {
+    if (existsSync(p) && statSync(p).isDirectory()) files.push(...readdirSync(p).filter((f) => f.endsWith(".jsonl")).sort().map((f) => join(p, f)));
+    else if (existsSync(p)) files.push(p);
+  }
+  return files;
+}
+
+/** Renders the records of `files` into the markdown file `out`, atomically; returns what it rendered. */
+export function renderFiles(files, out) {
+  const { records, problems } = readRecords(files);
+  const text = renderMarkdown(records, { sources: files.map((f) => `${basename(dirname(resolve(f)))}/${basename(f)}`), problems });
+  const temporary = `${out}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, out);
+  return { out, files: files.length, records: records.length, problems };
+}
+
+/** Renders every *.jsonl of `dir` into `dir`/README.md. */
+export function renderFolder(dir) {
+  return renderFiles(resultFiles([dir]), join(dir, "README.md"));
+}
+
+// Run as a script (not when bundled into another program, whose file has another name).
+const self = fileURLToPath(import.meta.url);
+if (basename(self) === "render-results.mjs" && process.argv[1] && resolve(process.argv[1]) === self) {
+  const USAGE = "usage: node scripts/render-results.mjs [DIR | FILE.jsonl ...] [--out FILE]";
+  const args = process.argv.slice(2);
+  let out;
+  const inputs = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--out" && i + 1 < args.length) out = args[++i];
+    else if (args[i] === "--help" || args[i] === "-h") {
+      console.log(`${USAGE}\nRenders the results tables (default: results/*.jsonl into results/README.md).`);
+      process.exit(0);
+    } else if (args[i].startsWith("-")) {
+      console.error(`error: ${args[i] === "--out" ? "--out needs a file" : `unknown option ${JSON.stringify(args[i])}`}\n${USAGE}`);
+      process.exit(2);
+    } else inputs.push(args[i]);
+  }
+  if (!inputs.length) inputs.push("results");
+  const missing = inputs.filter((p) => !existsSync(p));
+  if (missing.length) {
+    console.error(`error: ${missing.join(", ")}: no such file or folder\n${USAGE}`);
+    process.exit(2);
+  }
+  out ??= join(statSync(inputs[0]).isDirectory() ? inputs[0] : dirname(inputs[0]), "README.md");
+  const result = renderFiles(resultFiles(inputs), out);
+  for (const p of result.problems) console.error(`warning: ${p}`);
+  console.log(`${out}: ${result.records} runs from ${result.files} file(s)`);
+}

@@ -1,0 +1,286 @@
+// `npm run reproduce` (dist/cli/reproduce.mjs) and scripts/render-results.mjs,
+// from outside, on temporary --results and --runs (the repository's results/
+// and runs/ are never touched):
+//  - --dry-run lists the grid in priority order; --shard 0/2 and 1/2 split it;
+//  - a tiny grid of two runs (OCGAN and AE on digit 0, one epoch) run as two
+//    shards, one launching Chromium and one through --browser-ws on a
+//    Playwright browser server, appends two full records and renders README.md;
+//  - run again, it skips both without starting a browser; a run folder holding
+//    a checkpoint resumes from it; a run folder another live process works in
+//    is left alone;
+//  - the renderer: mean ± std over seeds, the paper beside, PARTIAL until the
+//    grid is whole, cut lines skipped.
+// Run by `npm test` (test/run.mjs) with node:test; alone: node --test test/system/reproduce.test.mjs
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync, copyFileSync, appendFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const reproduce = join(root, "dist/cli/reproduce.mjs");
+const renderer = join(root, "scripts/render-results.mjs");
+const work = mkdtempSync(join(tmpdir(), "reproduce-test-"));
+const results = join(work, "results", "tiny.jsonl");
+const runs = join(work, "runs");
+const NO_CHROMIUM = { CHROMIUM_PATH: join(work, "no-chromium-here") };
+after(() => rmSync(work, { recursive: true, force: true }));
+
+before(() => {
+  const r = spawnSync(process.execPath, ["build.mjs"], { cwd: root, encoding: "utf8" });
+  assert.equal(r.status, 0, `node build.mjs failed:\n${r.stderr}`);
+});
+
+/** Runs a command to completion in `work`; resolves with code, stdout, stderr. */
+function run(file, args, env = {}, timeoutMs = 5 * 60_000) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [file, ...args], { cwd: work, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** The entries of a --dry-run listing: index, parts, id, status. */
+function listing(stdout) {
+  return stdout.split("\n").filter((l) => l.startsWith("#")).map((l) => {
+    const m = /^#\s*(\d+) part ([\d+]+)\s+(\S+)\s.*: (.*)$/.exec(l);
+    assert.ok(m, `a listing line: ${l}`);
+    return { index: Number(m[1]), parts: m[2], id: m[3], status: m[4] };
+  });
+}
+
+const records = () => readFileSync(results, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
+const tiny = (epochs) => ["--preset", "tiny", "--digits", "0", "--parts", "1", "--epochs", String(epochs), "--results", results, "--runs", runs];
+const TINY = tiny(1);
+
+test("reproduce: --dry-run lists the whole grid in priority order and --shard 0/2 and 1/2 partition it", async () => {
+  const empty = ["--results", join(work, "none.jsonl"), "--runs", join(work, "no-runs")];
+  const full = await run(reproduce, ["--dry-run", ...empty], NO_CHROMIUM);
+  assert.equal(full.code, 0, full.stderr);
+  const all = listing(full.stdout);
+  assert.equal(all.length, 70, "10 digits x (OCGAN + AE, 2 more OCGAN seeds, +Dl, +Dv, DAE)");
+  assert.deepEqual(all.map((e) => e.index), all.map((_, i) => i));
+  assert.match(all[0].id, /^ocgan-d0-s1-fast-[0-9a-f]{10}$/);
+  assert.match(all[1].id, /^ae-d0-s1-fast-/);
+  assert.equal(all[0].parts, "1+3", "part 1's OCGAN and AE are also the ablation's ends");
+  assert.match(all[20].id, /^ocgan-d0-s2-fast-/, "part 2 after all of part 1");
+  assert.match(all[40].id, /^ocgan-dl-d0-s1-fast-/, "part 3 last");
+  assert.equal(all.filter((e) => e.id.startsWith("dae-")).length, 10);
+  assert.equal(new Set(all.map((e) => e.id)).size, 70, "ids are unique");
+  assert.ok(all.every((e) => e.status === "to do"));
+  assert.match(full.stdout, /0 of 70 done, 70 to run/);
+  assert.ok(!existsSync(join(work, "no-runs")) && !existsSync(join(work, "none.jsonl")), "a dry run writes nothing");
+
+  // Ids depend on the config only: the same grid lists the same ids.
+  const again = listing((await run(reproduce, ["--dry-run", ...empty], NO_CHROMIUM)).stdout);
+  assert.deepEqual(again.map((e) => e.id), all.map((e) => e.id));
+  const longer = listing((await run(reproduce, ["--dry-run", "--epochs", "11", ...empty], NO_CHROMIUM)).stdout);
+  assert.ok(longer.every((e, i) => e.id !== all[i].id), "another epoch count gives new ids");
+
+  const shards = [];
+  for (const s of ["0/2", "1/2"]) {
+    const r = await run(reproduce, ["--dry-run", "--shard", s, ...empty], NO_CHROMIUM);
+    assert.equal(r.code, 0, r.stderr);
+    shards.push(listing(r.stdout));
+  }
+  assert.ok(shards[0].every((e) => e.index % 2 === 0) && shards[1].every((e) => e.index % 2 === 1));
+  assert.deepEqual([...shards[0], ...shards[1]].sort((a, b) => a.index - b.index).map((e) => e.id), all.map((e) => e.id), "together the shards are the grid, each entry once");
+
+  const subset = listing((await run(reproduce, ["--dry-run", "--parts", "3", "--digits", "8,3", "--seeds", "5", ...empty], NO_CHROMIUM)).stdout);
+  assert.deepEqual(subset.map((e) => e.id.replace(/-[0-9a-f]{10}$/, "")), [
+    "ae-d8-s5-fast", "ocgan-dl-d8-s5-fast", "ocgan-dl-dv-d8-s5-fast", "ocgan-d8-s5-fast", "dae-d8-s5-fast",
+    "ae-d3-s5-fast", "ocgan-dl-d3-s5-fast", "ocgan-dl-dv-d3-s5-fast", "ocgan-d3-s5-fast", "dae-d3-s5-fast",
+  ]);
+});
+
+test("reproduce: bad options give one line naming the flag, a usage hint and exit code 2", async () => {
+  const cases = [
+    [["--shard", "2/2"], /^error: --shard expects I\/N with 0 <= I < N/],
+    [["--shard", "1"], /^error: --shard expects I\/N/],
+    [["--digits", "1,10"], /^error: --digits expects a comma-separated list of digits 0 to 9/],
+    [["--parts", "4"], /^error: --parts expects a comma-separated list of parts 1 to 3/],
+    [["--seeds", "1,1"], /^error: --seeds expects .* without repeats/],
+    [["--preset", "huge"], /^error: --preset expects one of paper, fast, tiny/],
+    [["--browser-ws", "http://127.0.0.1:1/x"], /^error: --browser-ws expects a ws:\/\/ or wss:\/\/ address/],
+    [["--browser-ws", "ws://127.0.0.1:1/x", "--runner", "node"], /^error: --browser-ws drives a browser, so it needs --runner chromium/],
+  ];
+  for (const [argv, pattern] of cases) {
+    const r = await run(reproduce, [...argv, "--results", join(work, "bad.jsonl"), "--runs", join(work, "bad-runs")], NO_CHROMIUM);
+    assert.equal(r.code, 2, `${argv.join(" ")}: exit code ${r.code}\n${r.stderr}`);
+    const lines = r.stderr.trimEnd().split("\n");
+    assert.match(lines[0], pattern, argv.join(" "));
+    assert.match(lines[1], /^usage: npm run reproduce -- \[options\]/);
+  }
+  // npm start checks --browser-ws the same way, before anything starts.
+  const start = await run(join(root, "dist/cli/main.mjs"), ["--preset", "tiny", "--browser-ws", "localhost:9", "--out", join(work, "bad-out")], NO_CHROMIUM);
+  assert.equal(start.code, 2, start.stderr);
+  assert.match(start.stderr, /^error: --browser-ws expects a ws:\/\/ or wss:\/\/ address/);
+  assert.ok(!existsSync(join(work, "bad.jsonl")) && !existsSync(join(work, "bad-runs")) && !existsSync(join(work, "bad-out")), "nothing written");
+});
+
+test("reproduce: a tiny grid of two runs, as two shards (Chromium launched, and a browser server through --browser-ws), then skipped, resumed, left to a live process", { timeout: 10 * 60_000 }, async () => {
+  const { chromium } = await import("playwright-core");
+  const { findChromium, CHROMIUM_FLAGS } = await import("../../scripts/chromium.mjs");
+  const ids = listing((await run(reproduce, ["--dry-run", ...TINY], NO_CHROMIUM)).stdout).map((e) => e.id);
+  assert.equal(ids.length, 2);
+  assert.match(ids[0], /^ocgan-d0-s1-tiny-/);
+  assert.match(ids[1], /^ae-d0-s1-tiny-/);
+
+  // Shard 0: OCGAN, in a Chromium the run launches.
+  const first = await run(reproduce, [...TINY, "--shard", "0/2"]);
+  assert.equal(first.code, 0, `${first.stdout}\n${first.stderr}`);
+  assert.equal(records().length, 1);
+
+  // Shard 1: the AE, in a browser server's Chromium (on this host: the page is served on 127.0.0.1).
+  const server = await chromium.launchServer({ executablePath: findChromium(), headless: true, args: CHROMIUM_FLAGS });
+  let second;
+  try {
+    second = await run(reproduce, [...TINY, "--shard", "1/2", "--browser-ws", server.wsEndpoint()], NO_CHROMIUM);
+  } finally {
+    await server.close();
+  }
+  assert.equal(second.code, 0, `${second.stdout}\n${second.stderr}`);
+
+  const [oc, ae] = records();
+  assert.deepEqual([oc.id, ae.id], ids);
+  for (const r of [oc, ae]) {
+    assert.equal(r.preset, "tiny");
+    assert.equal(r.digit, 0);
+    assert.equal(r.seed, 1);
+    assert.equal(r.config.epochs, 1);
+    assert.equal(r.config.digit, 0);
+    assert.ok(r.auc.protocol1 >= 0 && r.auc.protocol1 <= 1 && r.auc.protocol2 >= 0 && r.auc.protocol2 <= 1, JSON.stringify(r.auc));
+    assert.equal(r.perDigitMse.length, 10);
+    assert.ok(r.perDigitMse.every((x) => Number.isFinite(x) && x > 0));
+    assert.equal(r.protocol1.positives, r.protocol1.negatives, "Protocol 1: as many out-of-class images as in-class");
+    assert.match(r.commit, /^[0-9a-f]{40}$|^unknown$/);
+    assert.equal(typeof r.dirty, "boolean");
+    assert.ok(r.adapter && r.adapter !== "unknown adapter", r.adapter);
+    assert.ok(r.wallMs > 0 && r.trainingMs > 0 && r.wallMs >= r.trainingMs);
+    assert.equal(r.selectedEpoch, 1);
+    assert.equal(r.resumedFromEpoch, null);
+    assert.ok(existsSync(join(runs, r.id, r.config.model, "result.json")), "the run folder is runs/<id>/");
+    assert.ok(!existsSync(join(runs, r.id, "reproduce.lock")), "the lock is gone");
+  }
+  assert.equal(oc.variant, "ocgan");
+  assert.equal(oc.config.classifier, true);
+  assert.equal(oc.browser, "launched");
+  assert.match(oc.command, /^npm start -- --preset tiny --model ocgan --digit 0 --seed 1 --epochs 1 --no-baseline --out /);
+  assert.equal(ae.variant, "ae");
+  assert.equal(ae.config.sigma, 0);
+  assert.equal(ae.browser, "remote (--browser-ws)");
+
+  const readme = readFileSync(join(work, "results", "README.md"), "utf8");
+  assert.match(readme, /## Preset `tiny`/);
+  assert.match(readme, /\*\*PARTIAL\*\*: 2 of the grid's 70 runs/);
+  assert.ok(readme.includes(`| 0 | 0.998 | ${oc.auc.protocol1.toFixed(3)} | 1 |`), "digit 0: the paper's .998 beside our OCGAN");
+
+  // Again: both are done, nothing starts (no Chromium could be found).
+  const rerun = await run(reproduce, TINY, NO_CHROMIUM);
+  assert.equal(rerun.code, 0, rerun.stderr);
+  assert.match(rerun.stdout, /2 already in .*: skipped/);
+  assert.match(rerun.stdout, /this session: 0 finished, 2 already done/);
+  assert.equal(records().length, 2);
+  const done = listing((await run(reproduce, ["--dry-run", ...TINY], NO_CHROMIUM)).stdout);
+  assert.ok(done.every((e) => e.status.startsWith("done (P1 AUC ")), JSON.stringify(done));
+
+  // Two epochs: new ids. The AE's folder gets the one-epoch checkpoint (same
+  // settings but the epoch count), so it resumes from epoch 1; the OCGAN's
+  // folder is locked by a live process (this one), so it is left alone.
+  const TWO = tiny(2);
+  const [oc2, ae2] = listing((await run(reproduce, ["--dry-run", ...TWO], NO_CHROMIUM)).stdout).map((e) => e.id);
+  mkdirSync(join(runs, ae2, "ae"), { recursive: true });
+  copyFileSync(join(runs, ae.id, "ae", "last.safetensors"), join(runs, ae2, "ae", "last.safetensors"));
+  mkdirSync(join(runs, oc2), { recursive: true });
+  writeFileSync(join(runs, oc2, "reproduce.lock"), JSON.stringify({ pid: process.pid, child: process.pid }));
+  const pending = listing((await run(reproduce, ["--dry-run", ...TWO], NO_CHROMIUM)).stdout);
+  assert.equal(pending[0].status, `running (pid ${process.pid})`);
+  assert.equal(pending[1].status, "to resume (epoch 1/2 checkpointed)");
+  const resumed = await run(reproduce, TWO);
+  assert.equal(resumed.code, 0, `${resumed.stdout}\n${resumed.stderr}`);
+  assert.match(resumed.stdout, new RegExp(`${oc2}: pid ${process.pid} is still working in .*; left to it`));
+  assert.match(resumed.stdout, /resuming: 1\/2 epochs done/);
+  assert.match(resumed.stderr, /\[ae\] resuming from /);
+  const last = records().at(-1);
+  assert.equal(records().length, 3);
+  assert.equal(last.id, ae2);
+  assert.equal(last.resumedFromEpoch, 1);
+  assert.equal(last.config.epochs, 2);
+  const log = readFileSync(join(runs, ae2, "ae", "losses.jsonl"), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l));
+  assert.ok(log.length > 0 && log.every((e) => e.epoch === 2), "only epoch 2 was trained here");
+});
+
+/** A synthetic run record, as reproduce writes them (only what the renderer reads). */
+function fake(variant, digit, seed, p1, p2 = p1 - 0.01) {
+  const model = variant.startsWith("ocgan") ? "ocgan" : variant;
+  const config = {
+    preset: "fast", model, digit, base: 8, visualBase: 8, latent: 16, batch: 32, epochs: 10, lr: 0.001, beta1: 0.5, beta2: 0.999,
+    lambda: 10, sigma: model === "ae" ? 0 : 0.2, miningSteps: 5, miningLr: 1, warmupEpochs: 2,
+    latentDisc: model === "ocgan", visualDisc: variant === "ocgan" || variant === "ocgan-dl-dv", classifier: variant === "ocgan", seed,
+  };
+  return {
+    id: `${variant}-d${digit}-s${seed}-fast-0123456789`, variant, parts: [1], preset: "fast", digit, seed,
+    auc: { protocol1: p1, protocol2: p2 }, perDigitMse: Array.from({ length: 10 }, (_, t) => (t === digit ? 0.01 : 0.02)),
+    selectedEpoch: 10, selection: "validation-mse", trainingMs: 600_000, wallMs: 620_000, adapter: "test adapter",
+    commit: "0".repeat(40), dirty: false, finishedAt: "2026-01-01T00:00:00Z", command: `npm start -- --digit ${digit}`, config,
+  };
+}
+
+test("render-results: mean ± std over seeds beside the paper, the ablation, PARTIAL until the grid is whole", async () => {
+  const dir = join(work, "render");
+  mkdirSync(dir, { recursive: true });
+  const lines = [];
+  for (let d = 0; d < 10; d++) {
+    // OCGAN: 0.90, 0.92, 0.94 over seeds (mean 0.92, std 0.02) on every digit.
+    for (const [k, seed] of [1, 2, 3].entries()) lines.push(fake("ocgan", d, seed, 0.9 + 0.02 * k));
+    lines.push(fake("ae", d, 1, 0.8), fake("ocgan-dl", d, 1, 0.85), fake("ocgan-dl-dv", d, 1, 0.87), fake("dae", d, 1, 0.81));
+  }
+  const file = join(dir, "fast.jsonl");
+  writeFileSync(file, lines.slice(1).map((r) => JSON.stringify(r)).join("\n") + "\n");
+  appendFileSync(file, '{"id":"cut-short","auc":{"proto'); // a run killed mid-append
+
+  let r = await run(renderer, [dir]);
+  assert.equal(r.code, 0, r.stderr);
+  let md = readFileSync(join(dir, "README.md"), "utf8");
+  assert.match(md, /## Preset `fast`/);
+  assert.match(md, /\*\*PARTIAL\*\*: 69 of the grid's 70 runs/, "digit 0 lacks one OCGAN seed");
+  assert.match(r.stderr, /fast\.jsonl:70: not JSON .*skipped/);
+  assert.ok(md.includes("| 0 | 0.998 | 0.930 ± 0.014 | 2 | −0.068 | 0.800 |"), "digit 0: two seeds");
+
+  writeFileSync(file, lines.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  r = await run(renderer, [dir]);
+  assert.equal(r.code, 0, r.stderr);
+  md = readFileSync(join(dir, "README.md"), "utf8");
+  assert.doesNotMatch(md, /PARTIAL/);
+  assert.match(md, /Complete: all 70 runs of the grid\./);
+  assert.ok(md.includes("| 8 | 0.939 | 0.920 ± 0.020 | 3 | −0.019 | 0.800 | 0.910 ± 0.020 | 0.790 |"), "digit 8 row");
+  assert.ok(md.includes("| **mean** | 0.975 | **0.920 ± 0.020** |  | −0.055 |"), "the mean row: ± over seeds of the ten-digit mean");
+  assert.ok(md.includes("| AE | 0.957 | 0.800 | all 10 |"));
+  assert.ok(md.includes("| + latent discriminator (Dl) | 0.959 | 0.850 | all 10 |"));
+  assert.ok(md.includes("| + visual discriminator (Dv) | 0.971 | 0.870 | all 10 |"));
+  assert.ok(md.includes("| + classifier and mining (Cl) = OCGAN | 0.975 | 0.920 | all 10 |"));
+  assert.ok(md.includes("| DAE (not in the paper's ablation) | — | 0.810 | all 10 |"));
+  assert.ok(md.includes("| 3 | **0.0100** | 0.0200 |") || md.includes("| 3 | 0.0200 | 0.0200 | 0.0200 | **0.0100** |"), "reconstruction-error table, in-class in bold");
+  assert.ok(md.includes("`test adapter`"));
+  // Paper numbers beside ours, every digit.
+  for (const [d, p] of [0.998, 0.999, 0.942, 0.963, 0.975, 0.98, 0.991, 0.981, 0.939, 0.981].entries()) {
+    assert.ok(md.includes(`| ${d} | ${p.toFixed(3)} | 0.920 ± 0.020 | 3 |`), `digit ${d}`);
+  }
+
+  // No records: the table says so rather than showing numbers.
+  const emptyDir = join(work, "render-empty");
+  mkdirSync(emptyDir);
+  writeFileSync(join(emptyDir, "fast.jsonl"), "");
+  r = await run(renderer, [emptyDir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(readFileSync(join(emptyDir, "README.md"), "utf8"), /\*\*PARTIAL\*\*: no run has finished yet/);
+});
