@@ -242,7 +242,12 @@ export class Runtime {
       const lost = this.device.lost.then(() => {
         throw this.fatal ?? new GpuError("GPU device lost during a read");
       });
-      await Promise.race([staging.mapAsync(GPUMapMode.READ), lost]);
+      try {
+        await Promise.race([staging.mapAsync(GPUMapMode.READ), lost]);
+      } catch (error) {
+        // mapAsync can reject (AbortError) before device.lost has resolved: report it as the GPU failure it is.
+        throw this.fatal ?? new GpuError(`GPU read failed, the device is probably lost: ${(error as Error).message}`);
+      }
       const out = new Float32Array(staging.getMappedRange().slice(0));
       staging.unmap();
       this.throwIfFatal();
