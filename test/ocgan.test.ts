@@ -116,3 +116,18 @@ test("ocgan: GPU memory is flat across iterations of the full step", async () =>
   x.dispose();
   model.dispose();
 });
+
+test("ocgan: the initial weights depend on the seed alone", async () => {
+  await setup();
+  const weights = async (seed: number) => {
+    const model = new OcganModel(makeConfig("tiny", { seed }));
+    const values = await model.nets.En.parameters()[0].toArray();
+    model.dispose();
+    return values;
+  };
+  const first = await weights(1);
+  rand([100]).dispose(); // draws in between must not matter
+  assertClose(await weights(1), first, "same seed, same weights", 0, 0);
+  const other = await weights(2);
+  assert(other.some((v, i) => v !== first[i]), "another seed, other weights");
+});

@@ -12,7 +12,7 @@ import { Tensor, noGrad } from "../autograd/tensor.js";
 import { scope, keep } from "../autograd/scope.js";
 import * as F from "../ops/functional.js";
 import { add, mul, sub, concat, reshape } from "../ops/functional.js";
-import { rand, randn } from "../ops/random.js";
+import { rand, randn, manualSeed } from "../ops/random.js";
 import { zeros } from "../ops/creation.js";
 import { Adam } from "../optim/adam.js";
 import type { Module } from "../nn/index.js";
@@ -52,6 +52,8 @@ export class OcganModel {
   onGeneratorLoss: ((loss: Tensor) => void) | null = null;
 
   constructor(readonly config: OcganConfig) {
+    // The initial weights depend on the config's seed alone, not on what ran before in the process.
+    manualSeed(config.seed);
     this.nets = buildNetworks(config);
     const { En, De, Dl, Dv, Cl } = this.nets;
     const adam = { lr: config.lr, betas: [config.beta1, config.beta2] as [number, number] };
