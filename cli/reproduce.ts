@@ -337,7 +337,8 @@ async function main(): Promise<void> {
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`node build.mjs\` first (npm run reproduce does)`);
   const repo = resolve(here, "../..");
   const commit = git(["rev-parse", "HEAD"], repo) ?? "unknown";
-  const dirty = (git(["status", "--porcelain", "--untracked-files=no"], repo) ?? "") !== "";
+  // Uncommitted changes to tracked files, results/ aside (the lead commits results as they come).
+  const dirty = (git(["status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results"], repo) ?? "") !== "";
 
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(signal, () => {
