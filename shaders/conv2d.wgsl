@@ -1,48 +1,42 @@
-// 2-D convolution (NCHW, PyTorch semantics) and its gradients. Five entry
-// points give conv2d, convTranspose2d and the backward of both (src/ops/conv.ts).
+// 2-D convolution (NCHW, PyTorch semantics) and its gradients. The entry
+// points below give conv2d, convTranspose2d and the backward of both
+// (src/ops/conv.ts chooses among them by shape).
 //
-// The three convolution kernels all speak about ONE conv2d geometry (struct
-// ConvParams):
+// Every kernel here speaks about ONE conv2d geometry (struct ConvParams):
 //     x [N, Ci, H, W]  --  w [Co, Ci, KH, KW], stride (SY, SX), padding (PY, PX)  -->  y [N, Co, Ho, Wo]
-//     y[n, co, oy, ox] = sum over ci, ky, kx of x[n, ci, oy*SY - PY + ky, ox*SX - PX + kx] * w[co, ci, ky, kx]
-// and compute, for that geometry:
-//   conv2d_forward      y  from x and w (+ bias[co])
-//   conv2d_input_grad   dx from dy and w: the transposed convolution (+ bias[ci]);
-//                       this is also convTranspose2d's forward
-//   conv2d_weight_grad  dw from x and dy: a correlation summed over the batch,
-//                       split into chunks of pixels that sum_chunks then adds up
-// plus two reductions: conv_bias_grad (sum of dy over N, H, W, in chunks) and
-// sum_chunks (adds the per-chunk partial sums).
+//     y[n, co, oy, ox] = Σ over ci, ky, kx of x[n, ci, oy*SY - PY + ky, ox*SX - PX + kx] · w[co, ci, ky, kx]
+// With R = Ci·KH·KW taps r = (ci, ky, kx) and P = Ho·Wo output pixels p:
+//   conv2d_forward            y from x and w (+ bias[co]): direct, a block of
+//                             8 images x 4 channels at one position
+//   conv2d_input_grad_direct  dx from dy and w (+ bias[ci]), the transposed
+//                             convolution, direct: 8 images x 4 channels
+//   col2im                    the same dx from dcols [N, R, P] = wᵀ · dy, a
+//                             matrix product (matmul.wgsl) run before it
+//   conv2d_weight_grad        dw [Co, R] = Σ over (n, p) of dy · colsᵀ, an
+//                             implicit GEMM reading cols[n, r, p] straight from x
+//   conv_bias_grad, sum_chunks  the bias gradient and the adding of partial sums
 //
-// Why every invocation computes a block of outputs: SwiftShader runs
-// invocations as SIMD lanes and loads per lane, so FMAs per load is what pays.
-// Each step of a reduction loop loads 4 weights (or 4 dy values) and 8 (or 4)
-// inputs and does 32 (or 16) FMAs into vec4 accumulators of 4 channels each.
-// The blocks are:
-//   forward, input_grad: 4 channels x the same position in 8 images. Sharing
-//     the position means sharing the taps that fall inside the image (or, for
-//     input_grad, the taps that reach the pixel through the stride), so the
-//     inner loop runs over exactly those taps with no bounds tests.
-//   weight_grad: 4 output channels x 4 consecutive weight taps (ci, ky, kx
-//     flattened, so a one-channel input still fills a block); its inputs are
-//     bounds-tested per load.
-// Accumulators are named variables, never a dynamically indexed local array
-// (which SwiftShader spills to memory). No workgroup memory is used.
+// Why blocks of outputs per invocation: SwiftShader runs invocations as SIMD
+// lanes and every load at a run-time index is a per-lane gather, so FMAs per
+// load is what pays (see block8x8.wgsl, which src/ops/conv.ts appends to this
+// file for conv2d_weight_grad). Accumulators are named variables, never a
+// dynamically indexed local array (which SwiftShader spills to memory). No
+// workgroup memory is used. Integer division is scalar and slow there, so no
+// kernel divides inside its loops. The grid may be 2-D (past 65535
+// workgroups), hence the row stride in invocation().
 //
-// Measured on SwiftShader at OCGAN's batch of 64: 8 images per block ran
-// about 1.2 to 1.4x faster than 4. A block that runs past the end of a
-// dimension (channels or a batch not a multiple of the block) reads clamped,
-// valid addresses and skips the stores that fall outside, so a batch of 1
-// costs as much as a batch of 8. The grid may be 2-D (past 65535 workgroups),
-// hence the row stride in invocation().
+// Measured on SwiftShader, batch 64 (bench/results): the direct forward
+// reaches 1.2 to 2.2 GFLOP/s (7 to 13% of the FMA peak) on the large layers;
+// dX by product + col2im 2.1 to 3.2 GFLOP/s from 24 input channels up, 5 to
+// 9x the direct kernel on one input channel; the weight gradient 2.1 to 2.7.
 
 struct ConvParams {
   N: u32, Ci: u32, H: u32, W: u32,      // x (conv input) shape
   Co: u32, Ho: u32, Wo: u32,            // y (conv output) channels and size
   KH: u32, KW: u32,                     // kernel size
   SY: u32, SX: u32, PY: u32, PX: u32,   // stride and zero padding
-  has_bias: u32,                        // 1: add bias (forward: per co; input_grad: per ci)
-  chunk_len: u32, chunks: u32,          // weight_grad: pixels per chunk, number of chunks
+  has_bias: u32,                        // 1 adds the bias (forward: bias[co]; input gradient: bias[ci])
+  images_per_group: u32,                // conv2d_weight_grad: images summed by one invocation
 }
 
 struct ReduceParams {
@@ -55,10 +49,11 @@ struct ReduceParams {
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
-@group(0) @binding(2) var<storage, read> bias: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
-@group(0) @binding(4) var<storage, read> dy: array<f32>;
-@group(0) @binding(5) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(10) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<storage, read> dcols: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(5) var<storage, read> dy: array<f32>;
 @group(0) @binding(6) var<storage, read_write> partial: array<f32>;
 @group(0) @binding(7) var<storage, read_write> total: array<f32>;
 @group(0) @binding(8) var<uniform> p: ConvParams;
@@ -80,7 +75,7 @@ fn store_out(n: u32, co0: u32, pos: u32, positions: u32, v: vec4f) {
   if (n >= p.N) { return; }
   let base = (n * p.Co + co0) * positions + pos;
   for (var c = 0u; c < 4u; c++) {
-    if (co0 + c < p.Co) { out[base + c * positions] = v[c]; }
+    if (co0 + c < p.Co) { y[base + c * positions] = v[c]; }
   }
 }
 
@@ -174,7 +169,7 @@ fn conv2d_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
 }
 
 // ---------------------------------------------------------------------------
-// conv2d_input_grad: dx[n, ci, iy, ix] = sum over co, ky, kx with
+// conv2d_input_grad_direct: dx[n, ci, iy, ix] = sum over co, ky, kx with
 // iy = oy*SY - PY + ky and ix = ox*SX - PX + kx of dy[n, co, oy, ox] * w[co, ci, ky, kx].
 //
 // A gather: one invocation = one input position (iy, ix) x 8 images x 4 input
@@ -195,7 +190,7 @@ fn taps_reaching(i: u32, pad: u32, stride: u32, kernel: u32, dy_size: u32) -> ve
 }
 
 @compute @workgroup_size(64)
-fn conv2d_input_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+fn conv2d_input_grad_direct(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let id = invocation(gid, nwg);
   let positions = p.H * p.W;
   let groups = (p.N + 7u) / 8u;
@@ -278,103 +273,131 @@ fn conv2d_input_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wor
 }
 
 // ---------------------------------------------------------------------------
-// conv2d_weight_grad: dw[co, ci, ky, kx] = sum over n, oy, ox of
-// dy[n, co, oy, ox] * x[n, ci, oy*SY - PY + ky, ox*SX - PX + kx].
-//
-// One invocation = 4 output channels x 4 consecutive weight taps r (r counts
-// ci, ky, kx, so a one-channel input still fills a block), summed over one
-// chunk of chunk_len output pixels (flattened n, oy, ox). The sum over pixels
-// is long (N * Ho * Wo) while dw can be small (16 weights per channel for
-// Ci = 1), so it is split into chunks for parallelism: chunk k writes its
-// partial sums to partial[k * Co * R + co * R + r] and sum_chunks adds them.
-// With one chunk `partial` is dw itself. Invocation order: tap block fastest,
-// then channel block, then chunk.
-
-// Where tap r sits in an image of x: channel plane offset and kernel row/column.
-struct Tap {
-  plane: u32,
-  ky: i32,
-  kx: i32,
+// x at rows iy and columns ix of 4 windows (offsets img of their image and channel plane): 0 outside the image.
+fn x4(img: vec4i, iy: vec4i, ix: vec4i) -> vec4f {
+  let inside = (iy >= vec4i(0)) & (iy < vec4i(i32(p.H))) & (ix >= vec4i(0)) & (ix < vec4i(i32(p.W)));
+  let i = vec4u(select(vec4i(0), img + iy * i32(p.W) + ix, inside));
+  return select(vec4f(0.0), vec4f(x[i.x], x[i.y], x[i.z], x[i.w]), inside);
 }
 
-fn tap_of(r: u32) -> Tap {
-  let KK = p.KH * p.KW;
-  let k = r % KK;
-  return Tap((r / KK) * p.H * p.W, i32(k / p.KW), i32(k % p.KW));
-}
-
-// x[n, ci, top + ky, left + kx] for a tap; `image` is the offset of image n; 0 in the padding.
-fn x_at_tap(image: u32, tap: Tap, top: i32, left: i32) -> f32 {
-  let iy = top + tap.ky;
-  let ix = left + tap.kx;
-  let inside = iy >= 0 && iy < i32(p.H) && ix >= 0 && ix < i32(p.W);
-  let i = image + tap.plane + u32(iy) * p.W + u32(ix);
-  return select(0.0, x[select(0u, i, inside)], inside);
-}
-
-fn store_partial(base: u32, R: u32, r: u32, co0: u32, v: vec4f) {
-  if (r >= R) { return; }
-  for (var c = 0u; c < 4u; c++) {
-    if (co0 + c < p.Co) { partial[base + (co0 + c) * R + r] = v[c]; }
-  }
-}
+// ---------------------------------------------------------------------------
+// conv2d_weight_grad: dw [Co, R] = Σ over (n, p) of dy [Co, (n, p)] · cols [R, (n, p)]ᵀ,
+// again an implicit GEMM reading cols from x. One invocation per 8x8 block
+// of dw (8 output channels x 8 taps r = (ci, ky, kx)) summed over one group
+// of images: with few weights (the one-input-channel first layer has 16 taps)
+// the images are split into groups, for parallelism, whose partial sums
+// partial[group, co, r] sum_chunks adds up. Per tap the invocation keeps the
+// channel plane and (ky, kx); the depth walks the group's pixels with running
+// (n, oy, ox) counters. Invocation order: tap blocks fastest, then channel
+// blocks, then groups.
 
 @compute @workgroup_size(64)
 fn conv2d_weight_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let id = invocation(gid, nwg);
   let R = p.Ci * p.KH * p.KW;
-  let r_blocks = (R + 3u) / 4u;
-  let co_blocks = (p.Co + 3u) / 4u;
-  if (id >= r_blocks * co_blocks * p.chunks) { return; }
-  let r0 = (id % r_blocks) * 4u;
-  let co0 = ((id / r_blocks) % co_blocks) * 4u;
-  let chunk = id / (r_blocks * co_blocks);
+  let tap_blocks = (R + 7u) / 8u;
+  let co_blocks = (p.Co + 7u) / 8u;
+  let groups = p.N / p.images_per_group;
+  if (id >= tap_blocks * co_blocks * groups) { return; }
+  let r0 = (id % tap_blocks) * 8u;
+  let co0 = ((id / tap_blocks) % co_blocks) * 8u;
+  let group = id / (tap_blocks * co_blocks);
 
-  let tap0 = tap_of(min(r0, R - 1u));
-  let tap1 = tap_of(min(r0 + 1u, R - 1u));
-  let tap2 = tap_of(min(r0 + 2u, R - 1u));
-  let tap3 = tap_of(min(r0 + 3u, R - 1u));
+  // The 8 taps (clamped): channel plane offset, ky, kx.
+  let KK = p.KH * p.KW;
+  let r_lo = min(vec4u(r0) + vec4u(0u, 1u, 2u, 3u), vec4u(R - 1u));
+  let r_hi = min(vec4u(r0) + vec4u(4u, 5u, 6u, 7u), vec4u(R - 1u));
+  let plane_lo = vec4i((r_lo / KK) * p.H * p.W);
+  let plane_hi = vec4i((r_hi / KK) * p.H * p.W);
+  let ky_lo = vec4i((r_lo % KK) / p.KW);
+  let ky_hi = vec4i((r_hi % KK) / p.KW);
+  let kx_lo = vec4i(r_lo % p.KW);
+  let kx_hi = vec4i(r_hi % p.KW);
+  // dy planes of the 8 channels (clamped).
+  let P = p.Ho * p.Wo;
+  let g_lo = min(vec4u(co0) + vec4u(0u, 1u, 2u, 3u), vec4u(p.Co - 1u)) * P;
+  let g_hi = min(vec4u(co0) + vec4u(4u, 5u, 6u, 7u), vec4u(p.Co - 1u)) * P;
 
-  // dy channel offsets of the 4 output channels (clamped; extra channels are not stored).
-  let dy_plane = p.Ho * p.Wo;
-  let g0 = min(co0, p.Co - 1u) * dy_plane;
-  let g1 = min(co0 + 1u, p.Co - 1u) * dy_plane;
-  let g2 = min(co0 + 2u, p.Co - 1u) * dy_plane;
-  let g3 = min(co0 + 3u, p.Co - 1u) * dy_plane;
-
-  let pixels = p.N * dy_plane;
-  let k0 = chunk * p.chunk_len;
-  let k1 = min(k0 + p.chunk_len, pixels);
-  // Walk the chunk's pixels with running (n, oy, ox) counters: no division in the loop.
-  var ox = k0 % p.Wo;
-  var oy = (k0 / p.Wo) % p.Ho;
-  var n = k0 / dy_plane;
-  var acc0 = vec4f(0.0);
-  var acc1 = vec4f(0.0);
-  var acc2 = vec4f(0.0);
-  var acc3 = vec4f(0.0);
-  for (var k = k0; k < k1; k++) {
-    let d = n * p.Co * dy_plane + oy * p.Wo + ox;
-    let g = vec4f(dy[d + g0], dy[d + g1], dy[d + g2], dy[d + g3]);
-    let image = n * p.Ci * p.H * p.W;
-    let top = i32(oy * p.SY) - i32(p.PY);
-    let left = i32(ox * p.SX) - i32(p.PX);
-    acc0 += x_at_tap(image, tap0, top, left) * g;
-    acc1 += x_at_tap(image, tap1, top, left) * g;
-    acc2 += x_at_tap(image, tap2, top, left) * g;
-    acc3 += x_at_tap(image, tap3, top, left) * g;
-    ox++;
-    if (ox == p.Wo) {
-      ox = 0u;
-      oy++;
-      if (oy == p.Ho) { oy = 0u; n++; }
+  var c = Block();
+  let n_end = (group + 1u) * p.images_per_group;
+  for (var n = group * p.images_per_group; n < n_end; n++) {
+    let img = vec4i(i32(n * p.Ci * p.H * p.W));
+    var d = n * p.Co * P;  // dy offset of (n, channel 0, pixel 0) + p
+    var top = -i32(p.PY);
+    for (var oy = 0u; oy < p.Ho; oy++) {
+      var left = -i32(p.PX);
+      for (var ox = 0u; ox < p.Wo; ox++) {
+        let a_lo = vec4f(dy[g_lo.x + d], dy[g_lo.y + d], dy[g_lo.z + d], dy[g_lo.w + d]);
+        let a_hi = vec4f(dy[g_hi.x + d], dy[g_hi.y + d], dy[g_hi.z + d], dy[g_hi.w + d]);
+        c = rank1(c, a_lo, a_hi, x4(img + plane_lo, vec4i(top) + ky_lo, vec4i(left) + kx_lo),
+                  x4(img + plane_hi, vec4i(top) + ky_hi, vec4i(left) + kx_hi));
+        d++;
+        left += i32(p.SX);
+      }
+      top += i32(p.SY);
     }
   }
-  let base = chunk * p.Co * R;
-  store_partial(base, R, r0, co0, acc0);
-  store_partial(base, R, r0 + 1u, co0, acc1);
-  store_partial(base, R, r0 + 2u, co0, acc2);
-  store_partial(base, R, r0 + 3u, co0, acc3);
+
+  // partial[group, co, r] for the in-range channels and taps.
+  for (var i = 0u; i < 8u && co0 + i < p.Co; i++) {
+    let v = block_row(c, i);
+    for (var j = 0u; j < 8u && r0 + j < R; j++) {
+      partial[(group * p.Co + co0 + i) * R + r0 + j] = v[j / 4u][j % 4u];
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// col2im: dx[n, ci, iy, ix] = Σ of dcols[n, (ci, ky, kx), (oy, ox)] over the
+// taps with iy = oy*SY - PY + ky and ix = ox*SX - PX + kx (+ bias[ci]).
+//
+// With stride S only the taps ky = (iy + PY) mod SY + k * SY reach row iy,
+// from output row oy = (iy + PY - ky) / SY; each invocation walks exactly
+// those taps, so there are no bounds tests and no wasted loads. Along an axis
+// with reach = i + pad, q = reach / S: the first tap comes from output
+// min(q, size - 1), at k = reach - S * that, and the last is min(K - 1, reach).
+// One invocation per row (n, ci, iy) of dx walks its W pixels keeping q and
+// reach mod S as running counters: like im2col, no division per element.
+
+@compute @workgroup_size(64)
+fn col2im(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let id = invocation(gid, nwg);
+  if (id >= p.N * p.Ci * p.H) { return; }
+  let iy = id % p.H;
+  let ci = (id / p.H) % p.Ci;
+  let n = id / (p.H * p.Ci);
+  let P = p.Ho * p.Wo;
+  let reach_y = iy + p.PY;
+  let oy_first = min(reach_y / p.SY, p.Ho - 1u);
+  let ky_first = i32(reach_y) - i32(oy_first * p.SY);
+  let ky_last = min(i32(p.KH) - 1, i32(reach_y));
+  // dcols offset of (n, tap (ci, 0, 0), pixel 0); tap (ky, kx) adds (ky * KW + kx) * P.
+  let base = (n * p.Ci + ci) * p.KH * p.KW * P;
+  var b = 0.0;
+  if (p.has_bias != 0u) { b = bias[ci]; }
+  var out = id * p.W;
+  var q = p.PX / p.SX;       // (ix + PX) / SX for ix = 0
+  var phase = p.PX % p.SX;   // (ix + PX) % SX
+  for (var ix = 0u; ix < p.W; ix++) {
+    let reach_x = ix + p.PX;
+    let ox_first = min(q, p.Wo - 1u);
+    let kx_first = i32(reach_x) - i32(ox_first * p.SX);
+    let kx_last = min(i32(p.KW) - 1, i32(reach_x));
+    var s = b;
+    var oy = oy_first;
+    for (var ky = ky_first; ky <= ky_last; ky += i32(p.SY)) {
+      var ox = ox_first;
+      for (var kx = kx_first; kx <= kx_last; kx += i32(p.SX)) {
+        s += dcols[base + (u32(ky) * p.KW + u32(kx)) * P + oy * p.Wo + ox];
+        ox--;
+      }
+      oy--;
+    }
+    dx[out] = s;
+    out++;
+    phase++;
+    if (phase == p.SX) { phase = 0u; q++; }
+  }
 }
 
 // ---------------------------------------------------------------------------

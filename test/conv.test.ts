@@ -2,7 +2,7 @@ import { test, assert, assertClose, assertRejects } from "./harness.js";
 import { setup } from "./setup.js";
 import { gradcheck } from "./gradcheck.js";
 import { uniform } from "./random.js";
-import { tensor, F, scope, type Tensor } from "../src/index.js";
+import { tensor, F, scope, setConvKernels, type Tensor } from "../src/index.js";
 
 // ---------------------------------------------------------------------------
 // CPU references, written straight from the definitions (PyTorch semantics).
@@ -15,6 +15,22 @@ interface Case {
 }
 
 const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Runs a check once per kernel family of the input gradient (direct, and a
+ * product over the im2col layout then col2im), whatever the shape rule would
+ * pick for that shape: both must agree with the CPU everywhere.
+ */
+async function withEachKernelFamily(check: (family: string) => Promise<void>): Promise<void> {
+  try {
+    for (const family of ["direct", "gemm"] as const) {
+      setConvKernels(family);
+      await check(family);
+    }
+  } finally {
+    setConvKernels("auto");
+  }
+}
 
 /** y[n, co, oy, ox] = b[co] + sum x[n, ci, oy*sy - py + ky, ox*sx - px + kx] * w[co, ci, ky, kx]. */
 function conv2dCpu(x: Float32Array, w: Float32Array, b: Float32Array | null, c: Case): { y: Float32Array; shape: number[] } {
@@ -123,10 +139,14 @@ function runOp(transposed: boolean, c: Case, x: Tensor, w: Tensor, b: Tensor | n
 }
 
 async function checkForward(transposed: boolean, c: Case, seed: number): Promise<void> {
+  await withEachKernelFamily((family) => checkForwardWith(family, transposed, c, seed));
+}
+
+async function checkForwardWith(family: string, transposed: boolean, c: Case, seed: number): Promise<void> {
   const { xShape, wShape, x, w, b } = inputsFor(c, transposed, seed);
   const expected = (transposed ? convTranspose2dCpu : conv2dCpu)(x, w, b, c);
   const y = scope(() => runOp(transposed, c, tensor(x, xShape), tensor(w, wShape), b ? tensor(b, [c.Co]) : null));
-  const name = `${transposed ? "convTranspose2d" : "conv2d"} ${describe(c)}`;
+  const name = `${transposed ? "convTranspose2d" : "conv2d"} ${describe(c)} [${family} kernels]`;
   assert(y.shape.join() === expected.shape.join(), `${name}: shape [${y.shape}], expected [${expected.shape}]`);
   assertClose(await y.toArray(), expected.y, name, 1e-5, 1e-4);
   y.dispose();
@@ -175,10 +195,14 @@ test("conv: convTranspose2d forward matches the CPU (strides 1-3, paddings 0-2, 
 // Backward by finite differences (the ops are linear in each input, so the check is tight).
 
 async function checkGradients(transposed: boolean, c: Case, seed: number): Promise<void> {
+  await withEachKernelFamily((family) => checkGradientsWith(family, transposed, c, seed));
+}
+
+async function checkGradientsWith(family: string, transposed: boolean, c: Case, seed: number): Promise<void> {
   const { xShape, wShape, x, w, b } = inputsFor(c, transposed, seed);
   const inputs = [{ data: x, shape: xShape }, { data: w, shape: wShape }];
   if (b) inputs.push({ data: b, shape: [c.Co] });
-  const name = `${transposed ? "convTranspose2d" : "conv2d"} ${describe(c)}`;
+  const name = `${transposed ? "convTranspose2d" : "conv2d"} ${describe(c)} [${family} kernels]`;
   await gradcheck(name, (xt, wt, bt) => runOp(transposed, c, xt, wt, bt ?? null), inputs, { atol: 2e-3, rtol: 2e-3 });
 }
 
@@ -216,8 +240,12 @@ test("conv: a gradient is computed only for inputs that need one", async () => {
 // exercise the chunked sums of the weight and bias gradients.
 
 async function checkAgainstCpu(transposed: boolean, c: Case, seed: number): Promise<void> {
+  await withEachKernelFamily((family) => checkAgainstCpuWith(family, transposed, c, seed));
+}
+
+async function checkAgainstCpuWith(family: string, transposed: boolean, c: Case, seed: number): Promise<void> {
   const { xShape, wShape, x, w, b } = inputsFor(c, transposed, seed);
-  const name = `${transposed ? "convTranspose2d" : "conv2d"} ${describe(c)}`;
+  const name = `${transposed ? "convTranspose2d" : "conv2d"} ${describe(c)} [${family} kernels]`;
   const expected = (transposed ? convTranspose2dCpu : conv2dCpu)(x, w, b, c);
   const g = uniform(expected.y.length, seed + 5);
   const xt = tensor(x, xShape, { requiresGrad: true });
@@ -265,6 +293,11 @@ test("conv: OCGAN decoder layers (convTranspose2d 6->8 1x1 -> 4x4 k4 s1 p0, 8->1
   await setup();
   await checkAgainstCpu(true, conv(3, 6, 1, 1, 8, pair(4), pair(1), pair(0), true), 700);
   await checkAgainstCpu(true, conv(2, 8, 16, 16, 1, pair(4), pair(2), pair(1), true), 710);
+});
+
+test("conv: a weight gradient large enough to be one product (64 x 512 weights, no split over images) matches the CPU", async () => {
+  await setup();
+  await checkAgainstCpu(false, conv(3, 32, 8, 8, 64, pair(4), pair(2), pair(1), false), 650);
 });
 
 test("conv: batches past one block of 8 images (N = 10, 17) match the CPU, forward and gradients", async () => {

@@ -1,12 +1,14 @@
 // Convolutions: conv2d and convTranspose2d with PyTorch's semantics (NCHW, no
 // groups, no dilation), forward and backward.
 //
-// Three convolution kernels (shaders/conv2d.wgsl) do all the work, each
-// written once and each described by the geometry of one conv2d,
-//     x [N, Ci, H, W]  *  w [Co, Ci, KH, KW]  ->  y [N, Co, Ho, Wo]:
-//   convForward     y  = conv(x, w) (+ b)
-//   convInputGrad   dx = the transposed convolution of dy with w (+ b)
-//   convWeightGrad  dw = the correlation of x with dy, summed over the batch
+// Three passes do all the work, each written once and each described by the
+// geometry of one conv2d, x [N, Ci, H, W] * w [Co, Ci, KH, KW] -> y [N, Co, Ho, Wo]:
+//   convForward     y  = conv(x, w) (+ b): the direct kernel
+//   convInputGrad   dx = the transposed convolution of dy with w (+ b): the
+//                   direct kernel, or by shape a product dcols = wᵀ·dy over
+//                   the im2col layout (gemm, shaders/matmul.wgsl) and col2im
+//   convWeightGrad  dw = the correlation of x with dy summed over the batch:
+//                   an implicit GEMM (shaders/conv2d.wgsl)
 // conv2d uses them as forward, dX and dW. A transposed convolution is the same
 // geometry read backwards: its input plays dy, its output plays x, and its
 // weight [Cin, Cout, KH, KW] is exactly a conv2d weight [Co, Ci, KH, KW]. So
@@ -16,7 +18,9 @@
 import { record, type Tensor } from "../autograd/tensor.js";
 import { runtime, grid } from "../gpu/index.js";
 import { kernel, output, shapeString } from "./launch.js";
+import { gemm } from "./matmul.js";
 import conv2dWgsl from "../../shaders/conv2d.wgsl";
+import block8x8Wgsl from "../../shaders/block8x8.wgsl";
 
 export interface ConvOptions {
   /** Step between windows: one number for both dimensions or [sy, sx]. Default 1. */
@@ -34,61 +38,115 @@ interface Geometry {
 }
 
 const WORKGROUP = 64; // every entry point of conv2d.wgsl
-// Output blocks of one invocation (see conv2d.wgsl): forward and input_grad
-// compute 4 channels x 8 images, weight_grad 4 output channels x 4 weight taps.
-const CHANNEL_BLOCK = 4;
-const IMAGE_BLOCK = 8;
-const TAP_BLOCK = 4;
-/** Weight gradient: split the sum over pixels until about this many invocations run... */
-const WEIGHT_GRAD_TARGET_INVOCATIONS = 16384;
-/** ...but never into chunks shorter than this many pixels. */
-const WEIGHT_GRAD_MIN_CHUNK = 64;
+/** Rows and columns of the output block of one product invocation (block8x8.wgsl). */
+const BLOCK = 8;
+/** Weight gradient: split the sum over images until about this many invocations run. */
+const WEIGHT_GRAD_TARGET_INVOCATIONS = 512;
 /** Bias gradient: elements of one channel summed by one invocation. */
 const BIAS_GRAD_CHUNK = 1024;
 
-const blocks = (n: number, block: number) => Math.ceil(n / block);
+/** conv2d.wgsl with the 8x8 block its products accumulate (block8x8.wgsl) appended. */
+const conv2dSource = `${conv2dWgsl}\n${block8x8Wgsl}`;
+const blocks = (n: number) => Math.ceil(n / BLOCK);
 
 function launch(entry: string, buffers: Record<string, GPUBuffer>, params: Record<string, number>, invocations: number): void {
-  const k = kernel("conv2d.wgsl", conv2dWgsl, entry);
+  const k = kernel("conv2d.wgsl", conv2dSource, entry);
   runtime().launch(k, buffers, params, grid(Math.ceil(invocations / WORKGROUP)));
 }
 
-function convParams(g: Geometry, hasBias: boolean, chunkLen = 0, chunks = 1): Record<string, number> {
-  return { ...g, has_bias: hasBias ? 1 : 0, chunk_len: chunkLen, chunks };
+function convParams(g: Geometry, hasBias: boolean, imagesPerGroup = 1): Record<string, number> {
+  return { ...g, has_bias: hasBias ? 1 : 0, images_per_group: imagesPerGroup };
 }
 
-/** y [N, Co, Ho, Wo] = conv(x [N, Ci, H, W], w) + b[co]. */
+/**
+ * Which kernels compute the input gradient (the transposed convolution):
+ * "auto" picks by shape (below); "direct" and "gemm" force one, for the tests
+ * (both must agree with the CPU on every shape) and the benchmarks.
+ */
+export type ConvKernels = "auto" | "direct" | "gemm";
+let inputGradKernels: ConvKernels = "auto";
+export function setConvKernels(mode: ConvKernels): void {
+  inputGradKernels = mode;
+}
+
+// The shape rule, measured with `npm run bench -- --conv-kernels direct|gemm`
+// at batch 64 on SwiftShader: the product over dcols wins where the direct
+// kernel wastes most of its 4-channel blocks (one input channel: dX of a
+// first layer, the forward of a transposed conv to one channel: 5 to 9x) and
+// where there are many input channels (a long depth and full 8x8 blocks: 1.5
+// to 3x from 24 channels up); the direct kernel wins from 2 to 16 channels,
+// where it needs no intermediate buffer.
+const GEMM_MIN_CHANNELS = 24;
+const inputGradByGemm = (g: Geometry) =>
+  inputGradKernels === "gemm" || (inputGradKernels === "auto" && (g.Ci === 1 || g.Ci >= GEMM_MIN_CHANNELS));
+
+/**
+ * y [N, Co, Ho, Wo] = conv(x [N, Ci, H, W], w) + b[co], by the direct kernel
+ * (an implicit GEMM measured 1.2 to 1.5x slower at every OCGAN shape: its
+ * per-load bounds tests cost more than the direct kernel's tap ranges).
+ */
 function convForward(g: Geometry, x: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
   const y = output([g.N, g.Co, g.Ho, g.Wo], op);
   // Without a bias the kernel never reads `bias`; any buffer fills the binding.
-  const buffers = { x: x.buffer, w: w.buffer, bias: (b ?? w).buffer, out: y.buffer };
-  launch("conv2d_forward", buffers, convParams(g, b !== null), g.Ho * g.Wo * blocks(g.N, IMAGE_BLOCK) * blocks(g.Co, CHANNEL_BLOCK));
+  const buffers = { x: x.buffer, w: w.buffer, bias: (b ?? w).buffer, y: y.buffer };
+  launch("conv2d_forward", buffers, convParams(g, b !== null), g.Ho * g.Wo * Math.ceil(g.N / 8) * Math.ceil(g.Co / 4));
   return y;
 }
 
 /** dx [N, Ci, H, W] from dy [N, Co, Ho, Wo] and w (+ b[ci]): the transposed convolution. */
 function convInputGrad(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
   const dx = output([g.N, g.Ci, g.H, g.W], op);
-  const buffers = { dy: dy.buffer, w: w.buffer, bias: (b ?? w).buffer, dx: dx.buffer };
-  launch("conv2d_input_grad", buffers, convParams(g, b !== null), g.H * g.W * blocks(g.N, IMAGE_BLOCK) * blocks(g.Ci, CHANNEL_BLOCK));
+  if (!inputGradByGemm(g)) {
+    const buffers = { dy: dy.buffer, w: w.buffer, bias: (b ?? w).buffer, dx: dx.buffer };
+    launch("conv2d_input_grad_direct", buffers, convParams(g, b !== null), g.H * g.W * Math.ceil(g.N / 8) * Math.ceil(g.Ci / 4));
+    return dx;
+  }
+  // dcols_n [R, P] = wᵀ [R, Co] · dy_n [Co, P], then col2im sums each input pixel's taps.
+  const R = g.Ci * g.KH * g.KW;
+  const P = g.Ho * g.Wo;
+  const dcols = output([g.N, R, P], `${op}_cols`);
+  if (P >= BLOCK) {
+    gemm({
+      m: R, n: P, kInner: g.Co, batches: g.N,
+      a: { buffer: w.buffer, row: 1, inner: R }, // wᵀ: row r, depth co
+      b: { buffer: dy.buffer, batch: g.Co * P, col: 1, inner: P },
+      c: { buffer: dcols.buffer, batch: R * P, row: P, col: 1 },
+    });
+  } else {
+    // One product per pixel p: dcols[:, :, p] [N, R] = dy[:, :, p] [N, Co] · w [Co, R].
+    gemm({
+      m: g.N, n: R, kInner: g.Co, batches: P,
+      a: { buffer: dy.buffer, batch: 1, row: g.Co * P, inner: P },
+      b: { buffer: w.buffer, col: 1, inner: R },
+      c: { buffer: dcols.buffer, batch: 1, row: R * P, col: P },
+    });
+  }
+  const buffers = { dcols: dcols.buffer, bias: (b ?? w).buffer, dx: dx.buffer };
+  launch("col2im", buffers, convParams(g, b !== null), g.N * g.Ci * g.H);
+  dcols.dispose(); // safe: the pool reuses it only after the recorded dispatches are submitted
   return dx;
 }
 
-/** dw [Co, Ci, KH, KW] = sum over n, oy, ox of dy[n, co, oy, ox] * x[n, ci, oy*SY - PY + ky, ox*SX - PX + kx]. */
+/**
+ * dw [Co, Ci, KH, KW] = Σ over n, p of dy[n, co, p] · cols[n, r, p]: an implicit
+ * GEMM whose depth runs over images and pixels. When that gives too few blocks
+ * to fill the machine (the one-input-channel first layer: R = 16), the images
+ * are split into groups, one partial sum each, that sum_chunks adds up.
+ */
 function convWeightGrad(g: Geometry, x: Tensor, dy: Tensor, op: string): Tensor {
   const weights = g.Co * g.Ci * g.KH * g.KW;
-  const outputBlocks = blocks(g.Ci * g.KH * g.KW, TAP_BLOCK) * blocks(g.Co, CHANNEL_BLOCK);
-  const pixels = g.N * g.Ho * g.Wo;
-  // Few weights but many pixels (the Ci = 1 first layer): split the pixel sum into chunks.
-  const wanted = Math.ceil(WEIGHT_GRAD_TARGET_INVOCATIONS / outputBlocks);
-  const chunkLen = Math.ceil(pixels / Math.max(1, Math.min(wanted, Math.floor(pixels / WEIGHT_GRAD_MIN_CHUNK))));
-  const chunks = Math.ceil(pixels / chunkLen);
+  const outputBlocks = blocks(g.Ci * g.KH * g.KW) * blocks(g.Co);
+  // Images per group: the largest divisor of N that leaves at least the wanted number of groups.
+  const wantedGroups = Math.max(1, Math.min(g.N, Math.ceil(WEIGHT_GRAD_TARGET_INVOCATIONS / outputBlocks)));
+  let perGroup = Math.max(1, Math.floor(g.N / wantedGroups));
+  while (g.N % perGroup !== 0) perGroup--;
+  const groups = Math.max(1, g.N / perGroup);
   const dw = output([g.Co, g.Ci, g.KH, g.KW], op);
-  const partial = chunks > 1 ? output([chunks, weights], `${op}_partial`) : dw;
-  launch("conv2d_weight_grad", { x: x.buffer, dy: dy.buffer, partial: partial.buffer }, convParams(g, false, chunkLen, chunks), outputBlocks * chunks);
+  const partial = groups > 1 ? output([groups, weights], `${op}_partial`) : dw;
+  launch("conv2d_weight_grad", { x: x.buffer, dy: dy.buffer, partial: partial.buffer }, convParams(g, false, perGroup), outputBlocks * groups);
   if (partial !== dw) {
-    launch("sum_chunks", { partial: partial.buffer, total: dw.buffer }, { count: weights, chunks, chunk_len: 0, plane: 0, batch: 0 }, weights);
-    partial.dispose(); // safe: the pool reuses it only after the recorded dispatches are submitted
+    launch("sum_chunks", { partial: partial.buffer, total: dw.buffer }, { count: weights, chunks: groups, chunk_len: 0, plane: 0, batch: 0 }, weights);
+    partial.dispose();
   }
   return dw;
 }

@@ -1,15 +1,60 @@
-// Matrix products: matmul(a, b) and linear(x, w, b) = x·wᵀ + b, as in PyTorch.
+// Matrix products: matmul(a, b) and linear(x, w, b) = x·wᵀ + b, as in PyTorch,
+// and gemm(), the strided batched product that they and every convolution pass
+// (src/ops/conv.ts) launch on shaders/matmul.wgsl.
 //
-// Every product, forward or backward, is one launch of shaders/matmul.wgsl,
-// which reads either operand transposed through its strides:
+// Every product, forward or backward, is one launch; an operand stored
+// transposed is read through its strides, never copied:
 //   matmul   out = A·B        dA = dOut·Bᵀ          dB = Aᵀ·dOut
 //   linear   y = X·Wᵀ + b     dX = dY·W             dW = dYᵀ·X      db = Σ_rows dY
 import { record, type Tensor } from "../autograd/tensor.js";
-import { runtime } from "../gpu/index.js";
+import { runtime, grid } from "../gpu/index.js";
 import { kernel, launchElementwise, output, shapeString } from "./launch.js";
 import matmulWgsl from "../../shaders/matmul.wgsl";
+import block8x8Wgsl from "../../shaders/block8x8.wgsl";
 
-const TILE = 32; // outputs per workgroup along each dimension: 8x8 invocations of 4x4 blocks
+/** matmul.wgsl with the 8x8 block it accumulates (block8x8.wgsl) appended. */
+const matmulSource = `${matmulWgsl}\n${block8x8Wgsl}`;
+
+const BLOCK = 8; // rows and columns of c computed by one invocation (shaders/matmul.wgsl)
+const WORKGROUP = 64;
+
+/** A strided view of one operand: element offsets per batch, row or column, and depth (outer and inner level). */
+export interface GemmA { buffer: GPUBuffer; batch?: number; row: number; outer?: number; inner: number }
+export interface GemmB { buffer: GPUBuffer; batch?: number; col: number; outer?: number; inner: number }
+export interface GemmC { buffer: GPUBuffer; batch?: number; row: number; col: number }
+
+/**
+ * c[b][i, j] = Σ_{k1 < kOuter, k2 < kInner} a[b][i, k1, k2] · b[b][k1, k2, j] (+ bias[i·bias.row + j·bias.col])
+ * for b < batches, i < m, j < n; see shaders/matmul.wgsl for the addressing.
+ * A product with fewer rows than a block and more columns is computed
+ * transposed (cᵀ = bᵀ·aᵀ), so that 8x8 blocks are not mostly empty.
+ */
+export function gemm(
+  s: { m: number; n: number; kOuter?: number; kInner: number; batches?: number; a: GemmA; b: GemmB; c: GemmC; bias?: { buffer: GPUBuffer; row: number; col: number } },
+): void {
+  if (s.m < BLOCK && s.n > s.m) {
+    return gemm({
+      m: s.n, n: s.m, kOuter: s.kOuter, kInner: s.kInner, batches: s.batches,
+      a: { buffer: s.b.buffer, batch: s.b.batch, row: s.b.col, outer: s.b.outer, inner: s.b.inner },
+      b: { buffer: s.a.buffer, batch: s.a.batch, col: s.a.row, outer: s.a.outer, inner: s.a.inner },
+      c: { buffer: s.c.buffer, batch: s.c.batch, row: s.c.col, col: s.c.row },
+      bias: s.bias && { buffer: s.bias.buffer, row: s.bias.col, col: s.bias.row },
+    });
+  }
+  const batches = s.batches ?? 1;
+  if (s.m === 0 || s.n === 0 || batches === 0) return;
+  const params = {
+    m: s.m, n: s.n, k_outer: s.kOuter ?? 1, k_inner: s.kInner, batches,
+    a_batch: s.a.batch ?? 0, a_row: s.a.row, a_outer: s.a.outer ?? 0, a_inner: s.a.inner,
+    b_batch: s.b.batch ?? 0, b_col: s.b.col, b_outer: s.b.outer ?? 0, b_inner: s.b.inner,
+    c_batch: s.c.batch ?? 0, c_row: s.c.row, c_col: s.c.col,
+    bias_row: s.bias?.row ?? 0, bias_col: s.bias?.col ?? 0, has_bias: s.bias ? 1 : 0,
+  };
+  // Without a bias the kernel never reads `bias`; any buffer fills the binding.
+  const buffers = { a: s.a.buffer, b: s.b.buffer, c_out: s.c.buffer, bias: s.bias?.buffer ?? s.a.buffer };
+  const invocations = Math.ceil(s.m / BLOCK) * Math.ceil(s.n / BLOCK) * batches;
+  runtime().launch(kernel("matmul.wgsl", matmulSource, "matmul"), buffers, params, grid(Math.ceil(invocations / WORKGROUP)));
+}
 
 /** One operand of a product: its buffer, and whether it is stored transposed. */
 interface Operand {
@@ -23,21 +68,13 @@ interface Operand {
  */
 function product(a: Operand, b: Operand, m: number, n: number, k: number, outShape: readonly number[], op: string, bias?: GPUBuffer): Tensor {
   const out = output(outShape, op);
-  const rowBlocks = Math.ceil(m / TILE);
-  const colBlocks = Math.ceil(n / TILE);
-  const params = {
-    m,
-    n,
-    k,
-    a_row: a.transposed ? 1 : k,
-    a_depth: a.transposed ? m : 1,
-    b_depth: b.transposed ? 1 : n,
-    b_col: b.transposed ? k : 1,
-  };
-  const buffers: Record<string, GPUBuffer> = { a: a.buffer, b: b.buffer, out: out.buffer };
-  if (bias) buffers.bias = bias;
-  const entry = bias ? "matmul_bias" : "matmul";
-  runtime().launch(kernel("matmul.wgsl", matmulWgsl, entry), buffers, params, [colBlocks, rowBlocks]);
+  gemm({
+    m, n, kInner: k,
+    a: { buffer: a.buffer, row: a.transposed ? 1 : k, inner: a.transposed ? m : 1 },
+    b: { buffer: b.buffer, col: b.transposed ? k : 1, inner: b.transposed ? 1 : n },
+    c: { buffer: out.buffer, row: n, col: 1 },
+    bias: bias && { buffer: bias, row: 0, col: 1 },
+  });
   return out;
 }
 
@@ -64,7 +101,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 /** Σ over rows of x viewed as [rows, cols]: a [cols] tensor. */
 function columnSums(x: Tensor, rows: number, cols: number, op: string): Tensor {
   const sums = output([cols], op);
-  const k = kernel("matmul.wgsl", matmulWgsl, "column_sums");
+  const k = kernel("matmul.wgsl", matmulSource, "column_sums");
   launchElementwise(k, { x: x.buffer, sums: sums.buffer }, { rows, cols }, cols);
   return sums;
 }
