@@ -14,8 +14,8 @@
 //     --phases auto|all|none           split iterations into steps 1,2,4 and
 //                                      mining (auto: configs under 20 GFLOP)
 //     --grep TEXT                      only kernels whose name contains TEXT
-//     --conv-kernels auto|direct|gemm  convolution kernels: chosen by shape (default),
-//                                      or one family forced, to compare them
+//     --conv-dx-kernels auto|direct|gemm  kernels of the conv input gradient: chosen
+//                                      by shape (default), or one family forced
 //     --quick                          fewer, shorter timing batches
 //     --no-tfjs                        skip TensorFlow.js
 //     --tfjs-configs fast,c16          TF.js configs (c16 = C 16, Dv 12, d 16)
@@ -48,7 +48,7 @@ const DEFAULTS = {
 
 function parseArgs(argv) {
   const o = { parts: DEFAULTS.parts, presets: DEFAULTS.presets, tfjsConfigs: DEFAULTS.tfjsConfigs, tfjsBackends: DEFAULTS.tfjsBackends,
-    batch: 64, iters: null, phases: "auto", grep: undefined, convKernels: "auto", quick: false, tfjs: true, tfjsIters: null, out: null, print: null, runner: "chromium" };
+    batch: 64, iters: null, phases: "auto", grep: undefined, convDxKernels: "auto", quick: false, tfjs: true, tfjsIters: null, out: null, print: null, runner: "chromium" };
   const value = (i) => {
     if (i + 1 >= argv.length) throw new Error(`${argv[i]} needs a value`);
     return argv[i + 1];
@@ -64,7 +64,7 @@ function parseArgs(argv) {
     else if (a === "--batch") o.batch = Number(value(i++));
     else if (a === "--phases") o.phases = value(i++);
     else if (a === "--grep") o.grep = value(i++);
-    else if (a === "--conv-kernels") o.convKernels = value(i++);
+    else if (a === "--conv-dx-kernels") o.convDxKernels = value(i++);
     else if (a === "--quick") o.quick = true;
     else if (a === "--no-tfjs") o.tfjs = false;
     else if (a === "--tfjs-configs") o.tfjsConfigs = value(i++);
@@ -91,16 +91,16 @@ function parseArgs(argv) {
     backends.splice(backends.indexOf("webgpu"), 1);
     console.log("note: --runner node: TF.js's WebGPU backend needs a page, so only its cpu backend is measured");
   }
-  if (!["auto", "direct", "gemm"].includes(o.convKernels)) throw new Error(`--conv-kernels must be auto, direct or gemm, got '${o.convKernels}'`);
+  if (!["auto", "direct", "gemm"].includes(o.convDxKernels)) throw new Error(`--conv-dx-kernels must be auto, direct or gemm, got '${o.convDxKernels}'`);
   if (!(Number.isInteger(o.batch) && o.batch > 1)) throw new Error("--batch needs an integer > 1");
   if (o.iters !== null && !(Number.isInteger(o.iters) && o.iters > 0)) throw new Error("--iters needs a positive integer");
   if (o.tfjsIters !== null && !(Number.isInteger(o.tfjsIters) && o.tfjsIters > 0)) throw new Error("--tfjs-iters needs a positive integer");
   const iterations = {};
   for (const name of new Set([...presets, ...tfjsConfigs])) iterations[name] = o.iters ?? DEFAULT_ITERS[name] ?? 2;
-  const full = o.batch === 64 && o.parts === DEFAULTS.parts && o.tfjs && o.presets === DEFAULTS.presets && !o.grep && !o.quick && o.convKernels === "auto" &&
+  const full = o.batch === 64 && o.parts === DEFAULTS.parts && o.tfjs && o.presets === DEFAULTS.presets && !o.grep && !o.quick && o.convDxKernels === "auto" &&
     o.tfjsBackends === DEFAULTS.tfjsBackends;
   return {
-    page: { parts, presets, batch: o.batch, iterations, phases: o.phases, quick: o.quick, grep: o.grep, convKernels: o.convKernels,
+    page: { parts, presets, batch: o.batch, iterations, phases: o.phases, quick: o.quick, grep: o.grep, convDxKernels: o.convDxKernels,
       tfjs: { configs: tfjsConfigs, backends, iterations: { cpu: o.tfjsIters ?? 1, webgpu: o.tfjsIters ?? 1 } } },
     out: o.out,
     print: o.print,

@@ -282,7 +282,7 @@ fn x4(img: vec4i, iy: vec4i, ix: vec4i) -> vec4f {
 
 // ---------------------------------------------------------------------------
 // conv2d_weight_grad: dw [Co, R] = Σ over (n, p) of dy [Co, (n, p)] · cols [R, (n, p)]ᵀ,
-// again an implicit GEMM reading cols from x. One invocation per 8x8 block
+// an implicit GEMM reading cols from x. One invocation per 8x8 block
 // of dw (8 output channels x 8 taps r = (ci, ky, kx)) summed over one group
 // of images: with few weights (the one-input-channel first layer has 16 taps)
 // the images are split into groups, for parallelism, whose partial sums
@@ -357,7 +357,9 @@ fn conv2d_weight_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wo
 // with reach = i + pad, q = reach / S: the first tap comes from output
 // min(q, size - 1), at k = reach - S * that, and the last is min(K - 1, reach).
 // One invocation per row (n, ci, iy) of dx walks its W pixels keeping q and
-// reach mod S as running counters: like im2col, no division per element.
+// reach mod S as running counters: no division per element (integer division
+// is scalar on SwiftShader, and a division per element made such a pass cost
+// as much as the product before it).
 
 @compute @workgroup_size(64)
 fn col2im(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {

@@ -1,18 +1,16 @@
 // The engine's one matrix product, and the column sums of a linear layer's
 // bias gradient. src/ops/matmul.ts runs matmul and linear on it, and
-// src/ops/conv.ts runs every convolution pass on it (implicit GEMM over an
-// im2col buffer).
+// src/ops/conv.ts the product half of a convolution's input gradient
+// (dcols = wᵀ · dy, before col2im).
 //
 // matmul computes, for every batch b < batches,
-//     c[b][i, j] = Σ_{k1 < k_outer, k2 < k_inner} a[b][i, k1, k2] · b[b][k1, k2, j]  (+ bias[i, j])
+//     c[b][i, j] = Σ_{k < depth} a[b][i, k] · b[b][k, j]  (+ bias[i, j])
 // with every operand addressed through strides:
-//     a[b][i, k1, k2] = a[b * a_batch + i * a_row + k1 * a_outer + k2 * a_inner]
-//     b[b][k1, k2, j] = b[b * b_batch + j * b_col + k1 * b_outer + k2 * b_inner]
-//     c[b][i, j]      = c_out[b * c_batch + i * c_row + j * c_col]
-//     bias[i, j]      = bias[i * bias_row + j * bias_col]
-// Transposes are strides, so one kernel serves A·B, A·Bᵀ and Aᵀ·B. The depth
-// has two levels because a convolution's weight gradient sums over images and
-// over the pixels of each image, and the two do not merge into one stride.
+//     a[b][i, k] = a[b * a_batch + i * a_row + k * a_depth]
+//     b[b][k, j] = b[b * b_batch + j * b_col + k * b_depth]
+//     c[b][i, j] = c_out[b * c_batch + i * c_row + j * c_col]
+//     bias[i, j] = bias[i * bias_row + j * bias_col]
+// Transposes are strides, so one kernel serves A·B, A·Bᵀ and Aᵀ·B.
 //
 // Each invocation computes an 8x8 block of c (rows row0..+7, columns
 // col0..+7): see block8x8.wgsl, which src/ops/matmul.ts appends to this file,
@@ -25,10 +23,10 @@
 
 struct Params {
   m: u32, n: u32,                 // rows and columns of each c
-  k_outer: u32, k_inner: u32,     // depth = k_outer * k_inner
+  depth: u32,                     // length of the sum
   batches: u32,
-  a_batch: u32, a_row: u32, a_outer: u32, a_inner: u32,
-  b_batch: u32, b_col: u32, b_outer: u32, b_inner: u32,
+  a_batch: u32, a_row: u32, a_depth: u32,
+  b_batch: u32, b_col: u32, b_depth: u32,
   c_batch: u32, c_row: u32, c_col: u32,
   bias_row: u32, bias_col: u32,
   has_bias: u32,                  // 0: bias is not read
@@ -80,16 +78,14 @@ fn matmul(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
   let b7 = bb + min(col0 + 7u, p.n - 1u) * p.b_col;
 
   var c = Block();
-  for (var ko = 0u; ko < p.k_outer; ko++) {
-    var ak = ko * p.a_outer;
-    var bk = ko * p.b_outer;
-    for (var ki = 0u; ki < p.k_inner; ki++) {
-      c = rank1(c,
-        vec4f(a[a0 + ak], a[a1 + ak], a[a2 + ak], a[a3 + ak]), vec4f(a[a4 + ak], a[a5 + ak], a[a6 + ak], a[a7 + ak]),
-        vec4f(b[b0 + bk], b[b1 + bk], b[b2 + bk], b[b3 + bk]), vec4f(b[b4 + bk], b[b5 + bk], b[b6 + bk], b[b7 + bk]));
-      ak += p.a_inner;
-      bk += p.b_inner;
-    }
+  var ak = 0u;
+  var bk = 0u;
+  for (var k = 0u; k < p.depth; k++) {
+    c = rank1(c,
+      vec4f(a[a0 + ak], a[a1 + ak], a[a2 + ak], a[a3 + ak]), vec4f(a[a4 + ak], a[a5 + ak], a[a6 + ak], a[a7 + ak]),
+      vec4f(b[b0 + bk], b[b1 + bk], b[b2 + bk], b[b3 + bk]), vec4f(b[b4 + bk], b[b5 + bk], b[b6 + bk], b[b7 + bk]));
+    ak += p.a_depth;
+    bk += p.b_depth;
   }
 
   // Store the in-range part of the block (+ bias).

@@ -6,7 +6,7 @@ export { scope, keep } from "./autograd/scope.js";
 export { runtime, GpuError, type AdapterReport, type RuntimeStats, type InitOptions } from "./gpu/index.js";
 export * from "./ops/creation.js";
 export * as F from "./ops/functional.js";
-export { setConvKernels, type ConvKernels } from "./ops/conv.js";
+export { setConvInputGradKernels, type ConvInputGradKernels } from "./ops/conv.js";
 export { sum, mean } from "./ops/reduce.js";
 export { matmul } from "./ops/matmul.js";
 export { add, sub, mul, div, neg, square } from "./ops/arithmetic.js";

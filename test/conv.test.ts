@@ -2,7 +2,7 @@ import { test, assert, assertClose, assertRejects } from "./harness.js";
 import { setup } from "./setup.js";
 import { gradcheck } from "./gradcheck.js";
 import { uniform } from "./random.js";
-import { tensor, F, scope, setConvKernels, type Tensor } from "../src/index.js";
+import { tensor, F, scope, setConvInputGradKernels, type Tensor } from "../src/index.js";
 
 // ---------------------------------------------------------------------------
 // CPU references, written straight from the definitions (PyTorch semantics).
@@ -24,11 +24,11 @@ const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 async function withEachKernelFamily(check: (family: string) => Promise<void>): Promise<void> {
   try {
     for (const family of ["direct", "gemm"] as const) {
-      setConvKernels(family);
+      setConvInputGradKernels(family);
       await check(family);
     }
   } finally {
-    setConvKernels("auto");
+    setConvInputGradKernels("auto");
   }
 }
 

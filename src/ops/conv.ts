@@ -18,9 +18,8 @@
 import { record, type Tensor } from "../autograd/tensor.js";
 import { runtime, grid } from "../gpu/index.js";
 import { kernel, output, shapeString } from "./launch.js";
-import { gemm } from "./matmul.js";
+import { gemm, withBlock8x8, BLOCK } from "./matmul.js";
 import conv2dWgsl from "../../shaders/conv2d.wgsl";
-import block8x8Wgsl from "../../shaders/block8x8.wgsl";
 
 export interface ConvOptions {
   /** Step between windows: one number for both dimensions or [sy, sx]. Default 1. */
@@ -38,15 +37,13 @@ interface Geometry {
 }
 
 const WORKGROUP = 64; // every entry point of conv2d.wgsl
-/** Rows and columns of the output block of one product invocation (block8x8.wgsl). */
-const BLOCK = 8;
 /** Weight gradient: split the sum over images until about this many invocations run. */
 const WEIGHT_GRAD_TARGET_INVOCATIONS = 512;
 /** Bias gradient: elements of one channel summed by one invocation. */
 const BIAS_GRAD_CHUNK = 1024;
 
-/** conv2d.wgsl with the 8x8 block its products accumulate (block8x8.wgsl) appended. */
-const conv2dSource = `${conv2dWgsl}\n${block8x8Wgsl}`;
+/** conv2d.wgsl with the 8x8 block of its weight-gradient product appended. */
+const conv2dSource = withBlock8x8(conv2dWgsl);
 const blocks = (n: number) => Math.ceil(n / BLOCK);
 
 function launch(entry: string, buffers: Record<string, GPUBuffer>, params: Record<string, number>, invocations: number): void {
@@ -59,17 +56,18 @@ function convParams(g: Geometry, hasBias: boolean, imagesPerGroup = 1): Record<s
 }
 
 /**
- * Which kernels compute the input gradient (the transposed convolution):
- * "auto" picks by shape (below); "direct" and "gemm" force one, for the tests
- * (both must agree with the CPU on every shape) and the benchmarks.
+ * Which kernels compute a convolution's input gradient (also the transposed
+ * convolution's forward): "auto" picks by shape (below); "direct" and "gemm"
+ * force one, for the tests (both must agree with the CPU on every shape) and
+ * the benchmarks.
  */
-export type ConvKernels = "auto" | "direct" | "gemm";
-let inputGradKernels: ConvKernels = "auto";
-export function setConvKernels(mode: ConvKernels): void {
+export type ConvInputGradKernels = "auto" | "direct" | "gemm";
+let inputGradKernels: ConvInputGradKernels = "auto";
+export function setConvInputGradKernels(mode: ConvInputGradKernels): void {
   inputGradKernels = mode;
 }
 
-// The shape rule, measured with `npm run bench -- --conv-kernels direct|gemm`
+// The shape rule, measured with `npm run bench -- --conv-dx-kernels direct|gemm`
 // at batch 64 on SwiftShader: the product over dcols wins where the direct
 // kernel wastes most of its 4-channel blocks (one input channel: dX of a
 // first layer, the forward of a transposed conv to one channel: 5 to 9x) and
@@ -107,17 +105,17 @@ function convInputGrad(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op:
   const dcols = output([g.N, R, P], `${op}_cols`);
   if (P >= BLOCK) {
     gemm({
-      m: R, n: P, kInner: g.Co, batches: g.N,
-      a: { buffer: w.buffer, row: 1, inner: R }, // wᵀ: row r, depth co
-      b: { buffer: dy.buffer, batch: g.Co * P, col: 1, inner: P },
+      m: R, n: P, depth: g.Co, batches: g.N,
+      a: { buffer: w.buffer, row: 1, depth: R }, // wᵀ: row r, depth co
+      b: { buffer: dy.buffer, batch: g.Co * P, col: 1, depth: P },
       c: { buffer: dcols.buffer, batch: R * P, row: P, col: 1 },
     });
   } else {
     // One product per pixel p: dcols[:, :, p] [N, R] = dy[:, :, p] [N, Co] · w [Co, R].
     gemm({
-      m: g.N, n: R, kInner: g.Co, batches: P,
-      a: { buffer: dy.buffer, batch: 1, row: g.Co * P, inner: P },
-      b: { buffer: w.buffer, col: 1, inner: R },
+      m: g.N, n: R, depth: g.Co, batches: P,
+      a: { buffer: dy.buffer, batch: 1, row: g.Co * P, depth: P },
+      b: { buffer: w.buffer, col: 1, depth: R },
       c: { buffer: dcols.buffer, batch: 1, row: R * P, col: P },
     });
   }
@@ -141,14 +139,9 @@ function convWeightGrad(g: Geometry, x: Tensor, dy: Tensor, op: string): Tensor 
   let perGroup = Math.max(1, Math.floor(g.N / wantedGroups));
   while (g.N % perGroup !== 0) perGroup--;
   const groups = Math.max(1, g.N / perGroup);
-  const dw = output([g.Co, g.Ci, g.KH, g.KW], op);
-  const partial = groups > 1 ? output([groups, weights], `${op}_partial`) : dw;
-  launch("conv2d_weight_grad", { x: x.buffer, dy: dy.buffer, partial: partial.buffer }, convParams(g, false, perGroup), outputBlocks * groups);
-  if (partial !== dw) {
-    launch("sum_chunks", { partial: partial.buffer, total: dw.buffer }, { count: weights, chunks: groups, chunk_len: 0, plane: 0, batch: 0 }, weights);
-    partial.dispose();
-  }
-  return dw;
+  return summedOverChunks(output([g.Co, g.Ci, g.KH, g.KW], op), weights, groups, op, (partial) => {
+    launch("conv2d_weight_grad", { x: x.buffer, dy: dy.buffer, partial: partial.buffer }, convParams(g, false, perGroup), outputBlocks * groups);
+  });
 }
 
 /** db [C] = sum of dy [N, C, H, W] over N, H and W. */
@@ -156,15 +149,24 @@ function biasGrad(dy: Tensor, op: string): Tensor {
   const [N, C, H, W] = dy.shape;
   const perChannel = N * H * W;
   const chunks = Math.max(1, Math.ceil(perChannel / BIAS_GRAD_CHUNK));
-  const db = output([C], op);
-  const partial = chunks > 1 ? output([chunks, C], `${op}_partial`) : db;
-  const params = { count: C, chunks, chunk_len: BIAS_GRAD_CHUNK, plane: H * W, batch: N };
-  launch("conv_bias_grad", { dy: dy.buffer, partial: partial.buffer }, params, C * chunks);
-  if (partial !== db) {
-    launch("sum_chunks", { partial: partial.buffer, total: db.buffer }, { ...params, chunk_len: 0 }, C);
-    partial.dispose();
+  return summedOverChunks(output([C], op), C, chunks, op, (partial) => {
+    const params = { count: C, chunks, chunk_len: BIAS_GRAD_CHUNK, plane: H * W, batch: N };
+    launch("conv_bias_grad", { dy: dy.buffer, partial: partial.buffer }, params, C * chunks);
+  });
+}
+
+/**
+ * `fill` writes `chunks` partial sums of `count` values each; sum_chunks adds
+ * them into `total`. With one chunk, `fill` writes `total` itself.
+ */
+function summedOverChunks(total: Tensor, count: number, chunks: number, op: string, fill: (partial: Tensor) => void): Tensor {
+  const partial = chunks > 1 ? output([chunks, count], `${op}_partial`) : total;
+  fill(partial);
+  if (partial !== total) {
+    launch("sum_chunks", { partial: partial.buffer, total: total.buffer }, { count, chunks, chunk_len: 0, plane: 0, batch: 0 }, count);
+    partial.dispose(); // safe: the pool reuses it only after the recorded dispatches are submitted
   }
-  return db;
+  return total;
 }
 
 // ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // Matrix products: matmul(a, b) and linear(x, w, b) = x·wᵀ + b, as in PyTorch,
-// and gemm(), the strided batched product that they and every convolution pass
-// (src/ops/conv.ts) launch on shaders/matmul.wgsl.
+// and gemm(), the strided batched product that they and a convolution's input
+// gradient (src/ops/conv.ts) launch on shaders/matmul.wgsl.
 //
 // Every product, forward or backward, is one launch; an operand stored
 // transposed is read through its strides, never copied:
@@ -12,31 +12,36 @@ import { kernel, launchElementwise, output, shapeString } from "./launch.js";
 import matmulWgsl from "../../shaders/matmul.wgsl";
 import block8x8Wgsl from "../../shaders/block8x8.wgsl";
 
-/** matmul.wgsl with the 8x8 block it accumulates (block8x8.wgsl) appended. */
-const matmulSource = `${matmulWgsl}\n${block8x8Wgsl}`;
+/** Rows and columns of the output block one product invocation computes (shaders/block8x8.wgsl). */
+export const BLOCK = 8;
 
-const BLOCK = 8; // rows and columns of c computed by one invocation (shaders/matmul.wgsl)
+/** A kernel's source with the 8x8 block its products accumulate (block8x8.wgsl) appended. */
+export function withBlock8x8(source: string): string {
+  return `${source}\n${block8x8Wgsl}`;
+}
+
+const matmulSource = withBlock8x8(matmulWgsl);
 const WORKGROUP = 64;
 
-/** A strided view of one operand: element offsets per batch, row or column, and depth (outer and inner level). */
-export interface GemmA { buffer: GPUBuffer; batch?: number; row: number; outer?: number; inner: number }
-export interface GemmB { buffer: GPUBuffer; batch?: number; col: number; outer?: number; inner: number }
+/** A strided view of one operand: element offsets per batch, per row or column, and along the depth. */
+export interface GemmA { buffer: GPUBuffer; batch?: number; row: number; depth: number }
+export interface GemmB { buffer: GPUBuffer; batch?: number; col: number; depth: number }
 export interface GemmC { buffer: GPUBuffer; batch?: number; row: number; col: number }
 
 /**
- * c[b][i, j] = Σ_{k1 < kOuter, k2 < kInner} a[b][i, k1, k2] · b[b][k1, k2, j] (+ bias[i·bias.row + j·bias.col])
+ * c[b][i, j] = Σ_{k < depth} a[b][i, k] · b[b][k, j] (+ bias[i·bias.row + j·bias.col])
  * for b < batches, i < m, j < n; see shaders/matmul.wgsl for the addressing.
  * A product with fewer rows than a block and more columns is computed
  * transposed (cᵀ = bᵀ·aᵀ), so that 8x8 blocks are not mostly empty.
  */
 export function gemm(
-  s: { m: number; n: number; kOuter?: number; kInner: number; batches?: number; a: GemmA; b: GemmB; c: GemmC; bias?: { buffer: GPUBuffer; row: number; col: number } },
+  s: { m: number; n: number; depth: number; batches?: number; a: GemmA; b: GemmB; c: GemmC; bias?: { buffer: GPUBuffer; row: number; col: number } },
 ): void {
   if (s.m < BLOCK && s.n > s.m) {
     return gemm({
-      m: s.n, n: s.m, kOuter: s.kOuter, kInner: s.kInner, batches: s.batches,
-      a: { buffer: s.b.buffer, batch: s.b.batch, row: s.b.col, outer: s.b.outer, inner: s.b.inner },
-      b: { buffer: s.a.buffer, batch: s.a.batch, col: s.a.row, outer: s.a.outer, inner: s.a.inner },
+      m: s.n, n: s.m, depth: s.depth, batches: s.batches,
+      a: { buffer: s.b.buffer, batch: s.b.batch, row: s.b.col, depth: s.b.depth },
+      b: { buffer: s.a.buffer, batch: s.a.batch, col: s.a.row, depth: s.a.depth },
       c: { buffer: s.c.buffer, batch: s.c.batch, row: s.c.col, col: s.c.row },
       bias: s.bias && { buffer: s.bias.buffer, row: s.bias.col, col: s.bias.row },
     });
@@ -44,9 +49,9 @@ export function gemm(
   const batches = s.batches ?? 1;
   if (s.m === 0 || s.n === 0 || batches === 0) return;
   const params = {
-    m: s.m, n: s.n, k_outer: s.kOuter ?? 1, k_inner: s.kInner, batches,
-    a_batch: s.a.batch ?? 0, a_row: s.a.row, a_outer: s.a.outer ?? 0, a_inner: s.a.inner,
-    b_batch: s.b.batch ?? 0, b_col: s.b.col, b_outer: s.b.outer ?? 0, b_inner: s.b.inner,
+    m: s.m, n: s.n, depth: s.depth, batches,
+    a_batch: s.a.batch ?? 0, a_row: s.a.row, a_depth: s.a.depth,
+    b_batch: s.b.batch ?? 0, b_col: s.b.col, b_depth: s.b.depth,
     c_batch: s.c.batch ?? 0, c_row: s.c.row, c_col: s.c.col,
     bias_row: s.bias?.row ?? 0, bias_col: s.bias?.col ?? 0, has_bias: s.bias ? 1 : 0,
   };
@@ -69,9 +74,9 @@ interface Operand {
 function product(a: Operand, b: Operand, m: number, n: number, k: number, outShape: readonly number[], op: string, bias?: GPUBuffer): Tensor {
   const out = output(outShape, op);
   gemm({
-    m, n, kInner: k,
-    a: { buffer: a.buffer, row: a.transposed ? 1 : k, inner: a.transposed ? m : 1 },
-    b: { buffer: b.buffer, col: b.transposed ? k : 1, inner: b.transposed ? 1 : n },
+    m, n, depth: k,
+    a: { buffer: a.buffer, row: a.transposed ? 1 : k, depth: a.transposed ? m : 1 },
+    b: { buffer: b.buffer, col: b.transposed ? k : 1, depth: b.transposed ? 1 : n },
     c: { buffer: out.buffer, row: n, col: 1 },
     bias: bias && { buffer: bias, row: 0, col: 1 },
   });
