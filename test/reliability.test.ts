@@ -7,6 +7,8 @@
 //  - ops: a shape mismatch is refused before anything is dispatched or allocated;
 //  - a lost device stops training with a GpuError (no hang) and the last
 //    checkpoint still loads;
+//  - a run resumed from a checkpoint ends bit-identical to one that was never
+//    stopped (the results grid resumes killed runs);
 //  - a NaN or Inf in a loss stops training at that iteration, naming it, and
 //    the last checkpoint saved is the previous epoch's, whole and finite;
 //  - GPU buffers and the JS heap stay flat over many iterations of the full
@@ -287,6 +289,30 @@ test("reliability: a lost device stops training with a GpuError naming the devic
     assert(resumed.epoch === 2, `resumed to epoch ${resumed.epoch}`);
   } finally {
     fresh.dispose();
+  }
+});
+
+test("reliability: a run resumed from its epoch-1 checkpoint ends bit-identical to the run that went straight through", async () => {
+  await setup();
+  // The results grid resumes killed runs; a resumed run must be the same
+  // experiment, not a new draw (same batches, noise, moments and steps).
+  const config = makeConfig("tiny", { epochs: 2, batch: 8 });
+  const straight = new OcganModel(config);
+  const resumed = new OcganModel(config);
+  try {
+    let epochOne: Uint8Array | null = null;
+    await train(straight, trainingData(3), {
+      now: () => performance.now(),
+      saveCheckpoint: async (bytes, kind) => void (kind === "last" && !epochOne && (epochOne = bytes)),
+    });
+    assert(epochOne !== null, "no 'last' checkpoint was saved after epoch 1");
+    const { progress } = loadCheckpoint(resumed, epochOne!, FILE);
+    assert(progress.epoch === 1, `checkpoint of epoch ${progress.epoch}`);
+    await train(resumed, trainingData(3), { now: () => performance.now() }, progress);
+    assertSameState(await snapshot(straight), await snapshot(resumed), "resumed vs straight");
+  } finally {
+    straight.dispose();
+    resumed.dispose();
   }
 });
 
