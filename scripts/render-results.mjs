@@ -91,6 +91,41 @@ function table(header, rows) {
   return [`| ${header.join(" | ")} |`, `|${header.map((h, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
 
+const escapeXml = (text) => String(text).replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c]);
+
+/**
+ * Per digit, the paper's OCGAN AUC beside ours (bar: mean over seeds, dots:
+ * each seed) and our AE, as an SVG bar chart. The axis starts at 0.5, chance.
+ */
+export function aucChart(perDigit, title) {
+  const W = 760, H = 320, left = 44, right = 12, top = 44, bottom = 34;
+  const lo = 0.5, hi = 1;
+  const y = (v) => top + (H - top - bottom) * (1 - (Math.min(Math.max(v, lo), hi) - lo) / (hi - lo));
+  const group = (W - left - right) / perDigit.length;
+  const bar = group / 4.5;
+  const series = [["paper OCGAN", "#9e9e9e"], ["ours OCGAN", "#1f77b4"], ["ours AE", "#ff7f0e"]];
+  const svg = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`, `<text x="${left}" y="16" font-size="13" font-weight="bold">${escapeXml(title)}</text>`];
+  series.forEach(([name, color], k) => svg.push(`<rect x="${left + k * 130}" y="26" width="10" height="10" fill="${color}"/><text x="${left + k * 130 + 14}" y="35">${name}</text>`));
+  svg.push(`<circle cx="${left + 3 * 130 + 5}" cy="31" r="2.5" fill="black"/><text x="${left + 3 * 130 + 14}" y="35">one seed</text>`);
+  for (let v = lo; v <= hi + 1e-9; v += 0.1) {
+    svg.push(`<line x1="${left}" x2="${W - right}" y1="${y(v)}" y2="${y(v)}" stroke="#e0e0e0"/><text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(1)}</text>`);
+  }
+  perDigit.forEach(({ digit, paper, ocgan, ae }, d) => {
+    const x0 = left + d * group + (group - 3 * bar) / 2;
+    [[paper], ocgan, ae].forEach((values, k) => {
+      if (!values.length) return;
+      const m = mean(values);
+      const x = x0 + k * bar;
+      svg.push(`<rect x="${x.toFixed(1)}" y="${y(m).toFixed(1)}" width="${(bar - 2).toFixed(1)}" height="${(y(lo) - y(m)).toFixed(1)}" fill="${series[k][1]}"><title>${series[k][0]}, digit ${digit}: ${f3(m)}</title></rect>`);
+      if (k > 0 && values.length > 1) for (const v of values) svg.push(`<circle cx="${(x + bar / 2 - 1).toFixed(1)}" cy="${y(v).toFixed(1)}" r="2.5" fill="black"/>`);
+    });
+    svg.push(`<text x="${(left + (d + 0.5) * group).toFixed(1)}" y="${H - bottom + 16}" text-anchor="middle">${digit}</text>`);
+  });
+  svg.push(`<text x="${(left + W - right) / 2}" y="${H - 4}" text-anchor="middle">digit trained on (AUC, Protocol 1; below 0.5 drawn at 0.5)</text>`, "</svg>", "");
+  return svg.join("\n");
+}
+
 /** Runs of one variant on one digit. */
 function runsOf(records, variant, digit) {
   return records.filter((r) => r.variant === variant && r.config.digit === digit);
@@ -110,7 +145,7 @@ function coverage(records) {
   return { parts, done, total, complete: done === total };
 }
 
-function renderSection(records, title) {
+function renderSection(records, title, chartFile) {
   const byVariant = (variant, digit, protocol = "protocol1") => runsOf(records, variant, digit).map((r) => r.auc[protocol]);
   const config = (records.find((r) => r.variant === "ocgan") ?? records[0]).config;
   const cover = coverage(records);
@@ -163,7 +198,7 @@ function renderSection(records, title) {
   out.push(table(["digit", "paper OCGAN", "ours OCGAN", "n", "ours − paper", "ours AE", "ours OCGAN, P2", "ours AE, P2"], rows));
   if (meanNote) out.push("", `Mean over digits${meanNote}. "of k": over the k digits with a run.`);
   if (seedsEverywhere.length >= 2) out.push("", `The mean's ± is the sample std over seeds ${seedsEverywhere.join(", ")} of the ten-digit mean.`);
-  out.push("");
+  out.push("", `![AUC per digit: the paper's OCGAN, ours (every seed) and our AE](${chartFile})`, "");
 
   // The ablation.
   out.push("### Ablation (mean AUC over digits, Protocol 1)", "");
@@ -223,8 +258,12 @@ function renderSection(records, title) {
   return out.join("\n");
 }
 
-/** The whole README for a set of records: one section per preset and settings. */
+/**
+ * The whole README for a set of records, one section per preset and settings,
+ * and each section's chart: { markdown, charts: [{ file, svg }] }.
+ */
 export function renderMarkdown(records, { sources = [], problems = [] } = {}) {
+  const charts = [];
   const groups = new Map();
   for (const r of records) {
     const key = `${r.preset ?? r.config.preset}\n${settingsKey(r.config)}`;
@@ -246,10 +285,15 @@ export function renderMarkdown(records, { sources = [], problems = [] } = {}) {
     const k = (perPreset.get(preset) ?? 0) + 1;
     perPreset.set(preset, k);
     const title = `Preset \`${preset}\`${k > 1 ? ` (older settings, set ${k})` : ""}`;
-    out.push(renderSection(rs, title));
+    const file = `auc-${preset}${k > 1 ? `-set${k}` : ""}.svg`;
+    const perDigit = Array.from({ length: GRID.digits }, (_, digit) => ({
+      digit, paper: PAPER.perDigit[digit], ocgan: runsOf(rs, "ocgan", digit).map((r) => r.auc.protocol1), ae: runsOf(rs, "ae", digit).map((r) => r.auc.protocol1),
+    }));
+    charts.push({ file, svg: aucChart(perDigit, `OCGAN on MNIST, preset ${preset}${k > 1 ? ` (set ${k})` : ""}: AUC per digit`) });
+    out.push(renderSection(rs, title, file));
   }
   if (problems.length) out.push("### Lines skipped", "", ...problems.map((p) => `- ${p}`), "");
-  return out.join("\n").replace(/\n{3,}/g, "\n\n");
+  return { markdown: out.join("\n").replace(/\n{3,}/g, "\n\n"), charts };
 }
 
 /** The .jsonl files among `paths` (files, or folders whose *.jsonl are taken). */
@@ -262,14 +306,19 @@ export function resultFiles(paths) {
   return files;
 }
 
-/** Renders the records of `files` into the markdown file `out`, atomically; returns what it rendered. */
+function writeAtomic(file, text) {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
+}
+
+/** Renders the records of `files` into the markdown file `out` and its charts beside it, atomically; returns what it rendered. */
 export function renderFiles(files, out) {
   const { records, problems } = readRecords(files);
-  const text = renderMarkdown(records, { sources: files.map((f) => `${basename(dirname(resolve(f)))}/${basename(f)}`), problems });
-  const temporary = `${out}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, out);
-  return { out, files: files.length, records: records.length, problems };
+  const { markdown, charts } = renderMarkdown(records, { sources: files.map((f) => `${basename(dirname(resolve(f)))}/${basename(f)}`), problems });
+  for (const { file, svg } of charts) writeAtomic(join(dirname(out), file), svg);
+  writeAtomic(out, markdown);
+  return { out, files: files.length, records: records.length, charts: charts.map((c) => c.file), problems };
 }
 
 /** Renders every *.jsonl of `dir` into `dir`/README.md. */

@@ -271,6 +271,11 @@ test("render-results: mean ± std over seeds beside the paper, the ablation, PAR
   assert.ok(md.includes("| DAE (not in the paper's ablation) | — | 0.810 | all 10 |"));
   assert.ok(md.includes("| 3 | **0.0100** | 0.0200 |") || md.includes("| 3 | 0.0200 | 0.0200 | 0.0200 | **0.0100** |"), "reconstruction-error table, in-class in bold");
   assert.ok(md.includes("`test adapter`"));
+  // The chart beside the README: a bar per digit and series, a dot per seed.
+  assert.ok(md.includes("](auc-fast.svg)"), "the README shows the chart");
+  const svg = readFileSync(join(dir, "auc-fast.svg"), "utf8");
+  assert.ok(svg.startsWith("<svg") && svg.includes("<title>ours OCGAN, digit 8: 0.920</title>") && svg.includes("<title>paper OCGAN, digit 2: 0.942</title>"), "chart bars");
+  assert.equal(svg.match(/<circle /g).length, 1 + 30, "one dot per OCGAN seed, and the legend's");
   // Paper numbers beside ours, every digit.
   for (const [d, p] of [0.998, 0.999, 0.942, 0.963, 0.975, 0.98, 0.991, 0.981, 0.939, 0.981].entries()) {
     assert.ok(md.includes(`| ${d} | ${p.toFixed(3)} | 0.920 ± 0.020 | 3 |`), `digit ${d}`);
