@@ -97,6 +97,34 @@ function resumeProblem(file: string, config: OcganConfig): string | null {
   return null;
 }
 
+/**
+ * A checkpoint resumed from another run's folder brings that run's files the
+ * rest of the run needs: best.safetensors (model selection loads it at the
+ * end when the best epoch came before the checkpoint) and losses.jsonl (the
+ * loss curves). Why that cannot work, or null: the files are missing, or the
+ * folder to resume into already holds a run of its own, which they would
+ * overwrite.
+ */
+function adoptionProblem(file: string, runFolder: string): string | null {
+  const from = dirname(file);
+  if (resolve(from) === resolve(runFolder)) return null;
+  const own = ["last.safetensors", "best.safetensors", "losses.jsonl"].filter((f) => existsSync(join(runFolder, f)));
+  if (own.length) return `${runFolder} already holds a run (${own.join(", ")}), which resuming another run's checkpoint there would overwrite; give an empty --out`;
+  const { progress } = readCheckpointHeader(readFileSync(file), file);
+  if (progress.bestEpoch !== null && progress.bestEpoch !== progress.epoch && !existsSync(join(from, "best.safetensors"))) {
+    return `its best epoch (${progress.bestEpoch}, by in-class validation MSE) is not the one it holds (${progress.epoch}), and ${join(from, "best.safetensors")}, which model selection needs, is missing`;
+  }
+  return null;
+}
+
+function adoptRunFiles(file: string, runFolder: string): void {
+  const from = dirname(file);
+  if (resolve(from) === resolve(runFolder)) return;
+  for (const name of ["best.safetensors", "losses.jsonl"]) {
+    if (existsSync(join(from, name))) writeAtomic(join(runFolder, name), readFileSync(join(from, name)));
+  }
+}
+
 /** Writes through a temporary file and a rename, so a kill mid-write leaves the old file whole. */
 function writeAtomic(file: string, data: Uint8Array): void {
   mkdirSync(dirname(file), { recursive: true });
@@ -242,7 +270,7 @@ async function main(): Promise<void> {
     const own = join(out, name, "last.safetensors");
     if (k === 0 && args.resume) {
       const file = resolve(args.resume);
-      const problem = resumeProblem(file, config);
+      const problem = resumeProblem(file, config) ?? adoptionProblem(file, join(out, name));
       if (problem) usageError(`--resume ${args.resume}: ${problem}`);
       return { name, config, resume: file };
     }
@@ -256,7 +284,11 @@ async function main(): Promise<void> {
   } catch (error) {
     usageError(`--out ${out} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  for (const { name, resume } of experiments) if (resume) process.stderr.write(`[${name}] resuming from ${resume}\n`);
+  for (const { name, resume } of experiments) {
+    if (!resume) continue;
+    adoptRunFiles(resume, join(out, name));
+    process.stderr.write(`[${name}] resuming from ${resume}\n`);
+  }
   const job: Job = { selection: "validation-mse", experiments };
   const inOut = (path: string) => {
     const file = isAbsolute(path) ? path : resolve(out, path);

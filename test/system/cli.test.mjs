@@ -6,12 +6,13 @@
 //    fail with another message and exit code 1);
 //  - a run killed with SIGKILL mid-training leaves no browser behind and
 //    resumes from its last checkpoint when the same command is run again,
-//    finishing with every epoch logged once and a result.json.
+//    finishing with every epoch logged once and a result.json; resumed from
+//    another folder, it brings that run's best checkpoint and loss log along.
 // Run by `npm test` (test/run.mjs) with node:test; alone: node --test test/system/
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, readFileSync, existsSync, readdirSync, rmSync, appendFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, readdirSync, rmSync, appendFileSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -60,6 +61,19 @@ function safetensorsHeader(file) {
 }
 
 const progressOf = (file) => JSON.parse(safetensorsHeader(file).__metadata__.progress);
+
+/** The checkpoint `file` with its training progress replaced, written to `to`. */
+function withProgress(file, progress, to) {
+  const bytes = readFileSync(file);
+  const length = Number(bytes.readBigUInt64LE(0));
+  const header = safetensorsHeader(file);
+  header.__metadata__.progress = JSON.stringify(progress);
+  const json = Buffer.from(JSON.stringify(header));
+  const out = Buffer.alloc(8);
+  out.writeBigUInt64LE(BigInt(json.length), 0);
+  mkdirSync(dirname(to), { recursive: true });
+  writeFileSync(to, Buffer.concat([out, json, bytes.subarray(8 + length)]));
+}
 
 test("cli: bad input gives a one-line error naming the flag, a usage hint and exit code 2, before the browser starts, and writes nothing", () => {
   ensureBuilt();
@@ -233,4 +247,32 @@ test("cli: a run killed with SIGKILL mid-training leaves no browser behind and r
   const otherLr = runCli([...args, "--lr", "0.001"], { CHROMIUM_PATH: join(work, "no-chromium-here") });
   assert.equal(otherLr.status, 2, otherLr.stderr);
   assert.match(otherLr.stderr, /holds a checkpoint this run cannot continue from: .*other settings \(lr 0\.0002 there, 0\.001 here\)/);
+
+  // 6. --resume from another run's folder brings its best checkpoint and loss
+  //    log along (model selection and the curves need them), refuses when the
+  //    best checkpoint it needs is not beside it, and never overwrites a run.
+  const moved = join(work, "moved", "ocgan");
+  mkdirSync(moved, { recursive: true });
+  for (const f of ["last.safetensors", "best.safetensors", "losses.jsonl"]) copyFileSync(join(out, "ocgan", f), join(moved, f));
+  const { bestValidationMse } = progressOf(last);
+  withProgress(last, { epoch: 3, bestValidationMse, bestEpoch: 1 }, join(work, "lonely", "last.safetensors"));
+  const refusals = [
+    [[...args.slice(0, 2), "--epochs", "4", "--no-baseline", "--resume", join(work, "lonely", "last.safetensors"), "--out", join(work, "fresh-0")],
+      /--resume .*lonely\/last\.safetensors: its best epoch \(1, by in-class validation MSE\) is not the one it holds \(3\), and .*lonely\/best\.safetensors, which model selection needs, is missing/],
+    [[...args.slice(0, 2), "--epochs", "4", "--no-baseline", "--resume", join(moved, "last.safetensors"), "--out", out],
+      /--resume .*: .*killed\/ocgan already holds a run \(last\.safetensors, best\.safetensors, losses\.jsonl\), which resuming another run's checkpoint there would overwrite/],
+  ];
+  for (const [argv, pattern] of refusals) {
+    const r = runCli(argv, { CHROMIUM_PATH: join(work, "no-chromium-here") });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, pattern);
+  }
+  assert.ok(!existsSync(join(work, "fresh-0")), "a refused resume writes nothing");
+  const fresh = join(work, "fresh-1");
+  const adopted = await startCli([...args.slice(0, 2), "--epochs", "4", "--no-baseline", "--resume", join(moved, "last.safetensors"), "--out", fresh]).done;
+  assert.equal(adopted.code, 0, `resuming from another folder failed:\n${adopted.stderr()}`);
+  assert.equal(progressOf(join(fresh, "ocgan", "last.safetensors")).epoch, 4);
+  assert.ok(existsSync(join(fresh, "ocgan", "best.safetensors")), "best.safetensors in the new folder");
+  const adoptedLog = readFileSync(join(fresh, "ocgan", "losses.jsonl"), "utf8").trimEnd().split("\n");
+  assert.equal(adoptedLog.length, 4 * perEpoch, "the loss log holds the three epochs done elsewhere and the new one");
 });
