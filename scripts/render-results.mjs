@@ -162,7 +162,7 @@ function renderSection(records, title, chartFile) {
 
   // The paper's table: per digit, Protocol 1.
   out.push("### OCGAN per digit (AUC, Protocol 1: the paper's protocol)", "");
-  out.push("Ours: mean ± sample std over seeds (n = the number of seeds). Protocol 2 (all ten test pools) is our addition; the paper reports Protocol 1 for MNIST.", "");
+  out.push("Ours: mean ± sample std over seeds (n = the number of seeds). A seed fixes the initial weights (the same for every digit), the batch order and the noise. Protocol 2 (all ten test pools) is our addition; the paper reports Protocol 1 for MNIST.", "");
   const rows = [];
   const ourMeans = [];
   for (let d = 0; d < GRID.digits; d++) {
