@@ -228,7 +228,7 @@ export const trainOptions = defineOptions([
   { name: "no-baseline", type: "flag", help: "with --model ocgan, skip training the plain auto-encoder beside it" },
   { name: "seed", type: "number", integer: true, min: 0, max: 4294967295, default: presets.fast.seed, help: "seed for weights, noise, batch order and the protocol-1 draw" },
   { name: "out", type: "string", metavar: "DIR", defaultText: "runs/<model>-digit<d>-seed<s>", help: "folder for checkpoints, samples and the report" },
-  { name: "resume", type: "string", metavar: "CKPT", help: "continue from this checkpoint (.safetensors)" },
+  { name: "resume", type: "string", metavar: "CKPT", help: "continue from this checkpoint (.safetensors); from another run's folder, its best.safetensors and losses.jsonl come along (--out must not hold a run)" },
   { name: "runner", type: "string", choices: ["chromium", "node"], default: "chromium", help: "where WebGPU runs: headless Chromium, or in-process on Dawn's WebGPU for Node (the webgpu package)" },
   { name: "browser-ws", type: "string", metavar: "URL", help: "with --runner chromium: connect to a Playwright browser server (ws://host:port/...) instead of launching Chromium; the page is served on 127.0.0.1 only, so that browser must run on this host or reach it through an SSH tunnel" },
   { name: "page-port", type: "number", integer: true, min: 0, max: 65535, default: 0, help: "port of the page server on 127.0.0.1 (0: any free port); fix it to forward it to a remote browser" },
