@@ -209,24 +209,25 @@ function renderSection(records, title, chartFile) {
     const m = perDigit.length ? mean(perDigit.map((x) => mean(x.xs))) : null;
     return [label, paper === null ? "—" : f3(paper), m === null ? "—" : f3(m), perDigit.length ? (perDigit.length === GRID.digits ? "all 10" : perDigit.map((x) => x.d).join(", ")) : "—", p2.length ? f3(mean(p2)) : "—"];
   });
-  // Means over different digits do not compare (digit 1 is easy, 8 is hard):
-  // while part 3 covers only some digits, every variant is also averaged over
-  // the digits they all have, on the ablation's seed alone, so each row is
-  // the same experiment with one component more.
+  // Means over different digits or seeds do not compare (digit 1 is easy, 8
+  // is hard; OCGAN has three seeds, the ablation one): every variant is also
+  // averaged over the digits they all have, on the ablation's seed alone, so
+  // each row is the same experiment with one component more.
   const present = VARIANTS.filter((v) => records.some((r) => r.variant === v.variant));
   const shared = Array.from({ length: GRID.digits }, (_, d) => d).filter((d) => present.every((v) => runsOf(records, v.variant, d).length));
   const ablationSeeds = [...new Set(records.filter((r) => r.variant !== "ocgan").map((r) => r.config.seed))];
-  const likeForLike = present.length > 1 && shared.length > 0 && shared.length < GRID.digits && ablationSeeds.length === 1;
+  const moreSeeds = records.some((r) => r.variant === "ocgan" && r.config.seed !== ablationSeeds[0]);
+  const likeForLike = present.length > 1 && shared.length > 0 && ablationSeeds.length === 1 && (shared.length < GRID.digits || moreSeeds);
   const header = ["model", "paper", "ours", "over digits", "ours, P2"];
   if (likeForLike) {
-    header.push(`ours, digits ${shared.join(", ")}, seed ${ablationSeeds[0]}`);
+    header.push(`ours, ${shared.length === GRID.digits ? "all digits" : `digits ${shared.join(", ")}`}, seed ${ablationSeeds[0]}`);
     VARIANTS.forEach(({ variant }, k) => {
       const aucs = shared.map((d) => runsOf(records, variant, d).find((r) => r.config.seed === ablationSeeds[0])?.auc.protocol1);
       ablation[k].push(aucs.every(Number.isFinite) ? f3(mean(aucs)) : "—");
     });
   }
   out.push(table(header, ablation), "");
-  if (likeForLike) out.push(`The last column compares like with like: every variant on the digits all of them have (${shared.join(", ")}), seed ${ablationSeeds[0]} only.`, "");
+  if (likeForLike) out.push(`The last column compares like with like: every variant on ${shared.length === GRID.digits ? "every digit" : `the digits all of them have (${shared.join(", ")})`}, seed ${ablationSeeds[0]} only.`, "");
   out.push("Per digit (Protocol 1):", "");
   out.push(table(["digit", ...VARIANTS.map((v) => v.variant)], Array.from({ length: GRID.digits }, (_, d) => [String(d), ...VARIANTS.map((v) => cell(byVariant(v.variant, d)))])), "");
 
