@@ -4,7 +4,7 @@
 // This side parses arguments, owns the files and the terminal; the training
 // runs in the page (cli/page.ts), or with --runner node in this process on
 // Dawn's WebGPU for Node (cli/node-job.ts): the same job either way (cli/job.ts).
-import { mkdirSync, writeFileSync, renameSync, readFileSync, appendFileSync, existsSync, accessSync, statSync, constants } from "node:fs";
+import { mkdirSync, readFileSync, appendFileSync, existsSync, accessSync, statSync, constants } from "node:fs";
 import { dirname, join, resolve, isAbsolute, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, formatHelp, trainOptions, UsageError, type TrainArgs } from "./args.js";
@@ -19,6 +19,8 @@ import { serve } from "../scripts/serve.mjs";
 import { launchChromium } from "../scripts/chromium.mjs";
 // @ts-expect-error plain ES modules shared with the test runner
 import { createNodeGpu } from "../scripts/node-gpu.mjs";
+// @ts-expect-error plain ES modules shared with the test runner
+import { writeAtomic } from "../scripts/files.mjs";
 
 const USAGE = "npm start -- [options]";
 
@@ -123,14 +125,6 @@ function adoptRunFiles(file: string, runFolder: string): void {
   for (const name of ["best.safetensors", "losses.jsonl"]) {
     if (existsSync(join(from, name))) writeAtomic(join(runFolder, name), readFileSync(join(from, name)));
   }
-}
-
-/** Writes through a temporary file and a rename, so a kill mid-write leaves the old file whole. */
-function writeAtomic(file: string, data: Uint8Array): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, data);
-  renameSync(temporary, file);
 }
 
 function formatDuration(ms: number): string {

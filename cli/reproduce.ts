@@ -12,13 +12,15 @@
 // full config: change any setting and it is a new run.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync, appendFileSync, mkdirSync, renameSync, rmSync, openSync, readSync, closeSync, statSync } from "node:fs";
+import { existsSync, readFileSync, appendFileSync, mkdirSync, rmSync, openSync, readSync, closeSync, statSync } from "node:fs";
 import { dirname, join, resolve, relative, isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineOptions, parseArgs, formatHelp, UsageError, type ParsedArgs } from "./args.js";
 import { makeConfig, presets, type OcganConfig, type ModelKind } from "../src/ocgan/config.js";
 // @ts-expect-error plain ES module, shared with `node scripts/render-results.mjs`
 import { renderFolder } from "../scripts/render-results.mjs";
+// @ts-expect-error plain ES module, shared with `node scripts/render-results.mjs`
+import { writeAtomic } from "../scripts/files.mjs";
 
 const USAGE = "npm run reproduce -- [options]";
 
@@ -168,12 +170,6 @@ function appendLine(file: string, line: string): void {
     }
   }
   appendFileSync(file, `${prefix}${line}\n`);
-}
-
-function writeAtomic(file: string, text: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, file);
 }
 
 /** Epochs done by the checkpoint of a run folder, read from its safetensors header only; null if none or unreadable. */

@@ -6,9 +6,10 @@
 // the only numbers written here are the paper's.
 //   node scripts/render-results.mjs [DIR | FILE.jsonl ...] [--out FILE]
 // Default: every results/*.jsonl, written to results/README.md.
-import { readFileSync, writeFileSync, renameSync, readdirSync, existsSync, statSync } from "node:fs";
+import { readFileSync, readdirSync, existsSync, statSync } from "node:fs";
 import { join, dirname, basename, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeAtomic } from "./files.mjs";
 
 /** Perera et al., CVPR 2019, MNIST AUC (Protocol 1), digits 0-9, and their mean. */
 export const PAPER = {
@@ -305,12 +306,6 @@ export function resultFiles(paths) {
     else if (existsSync(p)) files.push(p);
   }
   return files;
-}
-
-function writeAtomic(file, text) {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, file);
 }
 
 /** Renders the records of `files` into the markdown file `out` and its charts beside it, atomically; returns what it rendered. */

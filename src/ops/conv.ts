@@ -37,6 +37,9 @@ interface Geometry {
 }
 
 const WORKGROUP = 64; // every entry point of conv2d.wgsl
+/** One invocation of the direct kernels (forward, input gradient): one position x 8 images x 4 channels. */
+const DIRECT_IMAGES = 8;
+const DIRECT_CHANNELS = 4;
 /** Weight gradient: split the sum over images until about this many invocations run. */
 const WEIGHT_GRAD_TARGET_INVOCATIONS = 512;
 /** Bias gradient: elements of one channel summed by one invocation. */
@@ -87,7 +90,7 @@ function convForward(g: Geometry, x: Tensor, w: Tensor, b: Tensor | null, op: st
   const y = output([g.N, g.Co, g.Ho, g.Wo], op);
   // Without a bias the kernel never reads `bias`; any buffer fills the binding.
   const buffers = { x: x.buffer, w: w.buffer, bias: (b ?? w).buffer, y: y.buffer };
-  launch("conv2d_forward", buffers, convParams(g, b !== null), g.Ho * g.Wo * Math.ceil(g.N / 8) * Math.ceil(g.Co / 4));
+  launch("conv2d_forward", buffers, convParams(g, b !== null), g.Ho * g.Wo * Math.ceil(g.N / DIRECT_IMAGES) * Math.ceil(g.Co / DIRECT_CHANNELS));
   return y;
 }
 
@@ -96,7 +99,7 @@ function convInputGrad(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op:
   const dx = output([g.N, g.Ci, g.H, g.W], op);
   if (!inputGradByGemm(g)) {
     const buffers = { dy: dy.buffer, w: w.buffer, bias: (b ?? w).buffer, dx: dx.buffer };
-    launch("conv2d_input_grad_direct", buffers, convParams(g, b !== null), g.H * g.W * Math.ceil(g.N / 8) * Math.ceil(g.Ci / 4));
+    launch("conv2d_input_grad_direct", buffers, convParams(g, b !== null), g.H * g.W * Math.ceil(g.N / DIRECT_IMAGES) * Math.ceil(g.Ci / DIRECT_CHANNELS));
     return dx;
   }
   // dcols_n [R, P] = wᵀ [R, Co] · dy_n [Co, P], then col2im sums each input pixel's taps.
