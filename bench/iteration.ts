@@ -12,7 +12,7 @@
 // adapter) warms up on a batch of 8 instead: the pipelines are the same, only
 // the buffer pool is still cold for the first timed iteration. Its phases are
 // measured only when asked for (--phases all).
-import { runtime, rand, scope, manualSeed } from "../src/index.js";
+import { runtime, rand, scope, manualSeed, type ProfileEntry, type TuneResult } from "../src/index.js";
 import { namedConfig } from "./configs.js";
 import { OcganModel } from "../src/ocgan/step.js";
 import { networkLayers, iterationFlops, type IterationFlops } from "./flops.js";
@@ -36,6 +36,13 @@ export interface IterationResult {
   submits: number;
   readbacks: number;
   phases?: { stepsWithoutMiningMs: number; miningMs: number };
+  /**
+   * One more iteration with every dispatch timestamped (runtime().startProfile()):
+   * GPU time by kernel and parameters, slowest first. Absent without timestamp queries.
+   */
+  profile?: { gpuMs: number; kernels: ProfileEntry[] };
+  /** The kernel variants timed after the warm-up (runtime().tune()), with the chosen one, per layer shape. */
+  kernelChoices: TuneResult[];
   /** Trainable parameters of the five networks (to check TF.js builds the same ones). */
   parameters: number;
   lossesFinite: boolean;
@@ -78,7 +85,10 @@ export async function benchIteration(
     const small = big ? rand([SMALL_WARMUP_BATCH, 1, 32, 32], { lo: -1, hi: 1 }) : x;
     const warm = await once(true, small);
     if (small !== x) small.dispose();
-    log(`  ${name}: warm-up took ${(warm / 1000).toFixed(2)} s`);
+    log(`  ${name}: warm-up took ${(warm / 1000).toFixed(2)} s; timing kernel variants...`);
+    // As training does (src/ocgan/train.ts tuneKernels): choose the kernels before the timed iterations.
+    const kernelChoices = await rt.tune((line) => log(`    ${line}`));
+    if (big) await once(true); // the tuned kernels' pipelines, at the real batch
     const spots: number[] = [(await spotCheck()).fmaGflops];
     const samples: number[] = [];
     const counts = { dispatches: 0, submits: 0, readbacks: 0 };
@@ -108,8 +118,18 @@ export async function benchIteration(
       submits: counts.submits / iterations,
       readbacks: counts.readbacks / iterations,
       lossesFinite: finite,
+      kernelChoices,
       parameters: Object.values(model.nets).reduce((n, net) => n + net.parameters().reduce((m: number, p: { size: number }) => m + p.size, 0), 0),
     };
+    if (rt.device.features.has("timestamp-query")) {
+      rt.startProfile();
+      await once(true);
+      const kernels = await rt.stopProfile();
+      const gpuMs = kernels.reduce((t, k) => t + k.ms, 0);
+      result.profile = { gpuMs, kernels };
+      log(`  ${name}: profiled iteration: ${gpuMs.toFixed(0)} ms of GPU time in ${kernels.reduce((t, k) => t + k.dispatches, 0)} dispatches; slowest:`);
+      for (const k of kernels.slice(0, 12)) log(`    ${k.ms.toFixed(1).padStart(7)} ms ${String(k.dispatches).padStart(4)}x  ${k.key}`);
+    }
     if (phases === "all" || (phases === "auto" && !big)) {
       const noMining: number[] = [];
       const reps = Math.min(iterations, PHASE_REPS);

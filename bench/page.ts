@@ -4,7 +4,7 @@
 // run still leaves the earlier figures. The same runBench() runs in Node on
 // Dawn's WebGPU (bench/node.ts, `npm run bench -- --runner node`), with the
 // host's functions passed in instead of the page's.
-import { init, runtime, setConvInputGradKernels, type AdapterReport, type ConvInputGradKernels } from "../src/index.js";
+import { init, runtime, type AdapterReport } from "../src/index.js";
 import { measureRoofline, spotCheck, type Roofline } from "./roofline.js";
 import { benchKernels } from "./kernels.js";
 import { benchIteration } from "./iteration.js";
@@ -25,7 +25,7 @@ export interface BenchOptions {
   quick: boolean;
   grep?: string;
   /** Kernels of the conv input gradient: chosen by shape ("auto"), or one family forced. */
-  convDxKernels?: ConvInputGradKernels;
+  convDxKernels?: "auto" | "direct" | "gemm" | "phases";
   tfjs: { configs: string[]; backends: ("webgpu" | "cpu")[]; iterations: Record<"webgpu" | "cpu", number> };
 }
 
@@ -61,7 +61,8 @@ export async function runBench(o: BenchOptions, host: BenchHost): Promise<void> 
   await record("adapter", { ...adapter, ...host.environment });
   log(`adapter: ${adapter.vendor} ${adapter.architecture} ${adapter.description}`);
 
-  setConvInputGradKernels(o.convDxKernels ?? "auto");
+  const forcedDx = o.convDxKernels ?? "auto";
+  runtime().tuner.force("conv2d_input_grad", forcedDx === "auto" ? null : forcedDx);
   log("roofline:");
   const roof: Roofline = await measureRoofline(log, o.quick);
   await record("roofline", roof);

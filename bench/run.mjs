@@ -14,7 +14,7 @@
 //     --phases auto|all|none           split iterations into steps 1,2,4 and
 //                                      mining (auto: configs under 20 GFLOP)
 //     --grep TEXT                      only kernels whose name contains TEXT
-//     --conv-dx-kernels auto|direct|gemm  kernels of the conv input gradient: chosen
+//     --conv-dx-kernels auto|direct|gemm|phases  kernels of the conv input gradient: chosen
 //                                      by shape (default), or one family forced
 //     --quick                          fewer, shorter timing batches
 //     --no-tfjs                        skip TensorFlow.js
@@ -91,7 +91,7 @@ function parseArgs(argv) {
     backends.splice(backends.indexOf("webgpu"), 1);
     console.log("note: --runner node: TF.js's WebGPU backend needs a page, so only its cpu backend is measured");
   }
-  if (!["auto", "direct", "gemm"].includes(o.convDxKernels)) throw new Error(`--conv-dx-kernels must be auto, direct or gemm, got '${o.convDxKernels}'`);
+  if (!["auto", "direct", "gemm", "phases"].includes(o.convDxKernels)) throw new Error(`--conv-dx-kernels must be auto, direct, gemm or phases, got '${o.convDxKernels}'`);
   if (!(Number.isInteger(o.batch) && o.batch > 1)) throw new Error("--batch needs an integer > 1");
   if (o.iters !== null && !(Number.isInteger(o.iters) && o.iters > 0)) throw new Error("--iters needs a positive integer");
   if (o.tfjsIters !== null && !(Number.isInteger(o.tfjsIters) && o.tfjsIters > 0)) throw new Error("--tfjs-iters needs a positive integer");

@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, appendFileSync, existsSync, accessSync, statSync, constants } from "node:fs";
 import { dirname, join, resolve, isAbsolute, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { homedir } from "node:os";
 import { parseArgs, formatHelp, trainOptions, UsageError, type TrainArgs } from "./args.js";
 import { makeConfig, type OcganConfig } from "../src/ocgan/config.js";
 import { parseMnist, splitDigit } from "../src/ocgan/data.js";
@@ -158,6 +159,20 @@ function progressPrinter() {
   };
 }
 
+/**
+ * The file that keeps the engine's kernel choices per adapter across runs
+ * (src/gpu/tuner.ts): OCGAN_KERNEL_CACHE, or webgpu-ocgan/kernel-choices.json
+ * in the user's cache folder; OCGAN_KERNEL_CACHE=off times the kernels anew
+ * in every run and keeps nothing.
+ */
+function kernelCachePath(): string | null {
+  const setting = process.env.OCGAN_KERNEL_CACHE;
+  if (setting === "off") return null;
+  if (setting) return resolve(setting);
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  return join(base, "webgpu-ocgan", "kernel-choices.json");
+}
+
 /** The run folder's files, as both runners' hosts use them (paths relative to --out). */
 interface RunFiles {
   write(path: string, data: Uint8Array): void;
@@ -283,7 +298,7 @@ async function main(): Promise<void> {
     adoptRunFiles(resume, join(out, name));
     process.stderr.write(`[${name}] resuming from ${resume}\n`);
   }
-  const job: Job = { selection: "validation-mse", experiments };
+  const job: Job = { selection: "validation-mse", experiments, kernelCache: kernelCachePath() };
   const inOut = (path: string) => {
     const file = isAbsolute(path) ? path : resolve(out, path);
     if (!isAbsolute(path) && relative(out, file).startsWith("..")) throw new Error(`refusing to touch ${path}: outside the run folder`);

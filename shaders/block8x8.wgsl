@@ -1,6 +1,6 @@
 // The 8x8 output block that every product kernel accumulates: appended by
-// src/ops (matmul.ts, conv.ts) to the source of matmul.wgsl and conv2d.wgsl,
-// so the register blocking is written once.
+// src/ops (matmul.ts, conv.ts) to the source of matmul.wgsl, conv2d.wgsl and
+// conv2d_block.wgsl, so the register blocking is written once.
 //
 // Why 8x8 in named vec4s: on SwiftShader (WebGPU on the CPU) every invocation
 // is a SIMD lane and a load from a storage buffer at an index computed at run
@@ -10,8 +10,7 @@
 // K 1024), 2 cores: 4x4 blocks 1.2 GFLOP/s, 8x4 1.9, 8x8 2.5 to 2.7, 16x8 1.6
 // (register spills), 8x8 with the depth loop unrolled twice 1.9. An
 // accumulator array indexed by a loop variable is spilled to memory, hence the
-// sixteen names; passing the block through rank1() by value measured the same
-// as writing the FMAs inline.
+// sixteen names.
 
 // Rows 0..7 of the block; columns 0..3 in r{i}l, 4..7 in r{i}h.
 struct Block {
@@ -19,17 +18,20 @@ struct Block {
   r4l: vec4f, r4h: vec4f, r5l: vec4f, r5h: vec4f, r6l: vec4f, r6h: vec4f, r7l: vec4f, r7h: vec4f,
 }
 
-// c + a ⊗ b for one depth step: a holds the block's 8 rows (a_lo rows 0..3, a_hi rows 4..7), b its 8 columns.
-fn rank1(c: Block, a_lo: vec4f, a_hi: vec4f, b_lo: vec4f, b_hi: vec4f) -> Block {
-  return Block(
-    fma(vec4f(a_lo.x), b_lo, c.r0l), fma(vec4f(a_lo.x), b_hi, c.r0h),
-    fma(vec4f(a_lo.y), b_lo, c.r1l), fma(vec4f(a_lo.y), b_hi, c.r1h),
-    fma(vec4f(a_lo.z), b_lo, c.r2l), fma(vec4f(a_lo.z), b_hi, c.r2h),
-    fma(vec4f(a_lo.w), b_lo, c.r3l), fma(vec4f(a_lo.w), b_hi, c.r3h),
-    fma(vec4f(a_hi.x), b_lo, c.r4l), fma(vec4f(a_hi.x), b_hi, c.r4h),
-    fma(vec4f(a_hi.y), b_lo, c.r5l), fma(vec4f(a_hi.y), b_hi, c.r5h),
-    fma(vec4f(a_hi.z), b_lo, c.r6l), fma(vec4f(a_hi.z), b_hi, c.r6h),
-    fma(vec4f(a_hi.w), b_lo, c.r7l), fma(vec4f(a_hi.w), b_hi, c.r7h));
+// c += a ⊗ b for one depth step: a holds the block's 8 rows (a_lo rows 0..3, a_hi rows 4..7), b its 8 columns.
+// In place through a pointer (a block passed and returned by value is copied
+// at each step), and a multiply and an add, not fma(): SwiftShader lowers
+// fma() to a slower exact sequence (the roofline's fma_builtin_probe against
+// its fma_probe).
+fn rank1(c: ptr<function, Block>, a_lo: vec4f, a_hi: vec4f, b_lo: vec4f, b_hi: vec4f) {
+  (*c).r0l += a_lo.x * b_lo; (*c).r0h += a_lo.x * b_hi;
+  (*c).r1l += a_lo.y * b_lo; (*c).r1h += a_lo.y * b_hi;
+  (*c).r2l += a_lo.z * b_lo; (*c).r2h += a_lo.z * b_hi;
+  (*c).r3l += a_lo.w * b_lo; (*c).r3h += a_lo.w * b_hi;
+  (*c).r4l += a_hi.x * b_lo; (*c).r4h += a_hi.x * b_hi;
+  (*c).r5l += a_hi.y * b_lo; (*c).r5h += a_hi.y * b_hi;
+  (*c).r6l += a_hi.z * b_lo; (*c).r6h += a_hi.z * b_hi;
+  (*c).r7l += a_hi.w * b_lo; (*c).r7h += a_hi.w * b_hi;
 }
 
 // Row i of the block as its two halves.

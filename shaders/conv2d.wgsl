@@ -329,7 +329,7 @@ fn conv2d_weight_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wo
       for (var ox = 0u; ox < p.Wo; ox++) {
         let a_lo = vec4f(dy[g_lo.x + d], dy[g_lo.y + d], dy[g_lo.z + d], dy[g_lo.w + d]);
         let a_hi = vec4f(dy[g_hi.x + d], dy[g_hi.y + d], dy[g_hi.z + d], dy[g_hi.w + d]);
-        c = rank1(c, a_lo, a_hi, x4(img + plane_lo, vec4i(top) + ky_lo, vec4i(left) + kx_lo),
+        rank1(&c, a_lo, a_hi, x4(img + plane_lo, vec4i(top) + ky_lo, vec4i(left) + kx_lo),
                   x4(img + plane_hi, vec4i(top) + ky_hi, vec4i(left) + kx_hi));
         d++;
         left += i32(p.SX);

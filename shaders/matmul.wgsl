@@ -81,7 +81,7 @@ fn matmul(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
   var ak = 0u;
   var bk = 0u;
   for (var k = 0u; k < p.depth; k++) {
-    c = rank1(c,
+    rank1(&c,
       vec4f(a[a0 + ak], a[a1 + ak], a[a2 + ak], a[a3 + ak]), vec4f(a[a4 + ak], a[a5 + ak], a[a6 + ak], a[a7 + ak]),
       vec4f(b[b0 + bk], b[b1 + bk], b[b2 + bk], b[b3 + bk]), vec4f(b[b4 + bk], b[b5 + bk], b[b6 + bk], b[b7 + bk]));
     ak += p.a_depth;

@@ -3,10 +3,10 @@ import { createRuntime, setRuntime, runtime, type InitOptions, type AdapterRepor
 
 export { Tensor, noGrad, topologicalOrder, isGradEnabled } from "./autograd/tensor.js";
 export { scope, keep } from "./autograd/scope.js";
-export { runtime, GpuError, type AdapterReport, type RuntimeStats, type InitOptions } from "./gpu/index.js";
+export { runtime, GpuError, type AdapterReport, type RuntimeStats, type ProfileEntry, type TuneResult, type InitOptions } from "./gpu/index.js";
 export * from "./ops/creation.js";
 export * as F from "./ops/functional.js";
-export { setConvInputGradKernels, type ConvInputGradKernels } from "./ops/conv.js";
+export { CONV_KERNEL_VARIANTS } from "./ops/conv.js";
 export { sum, mean } from "./ops/reduce.js";
 export { matmul } from "./ops/matmul.js";
 export { add, sub, mul, div, neg, square } from "./ops/arithmetic.js";

@@ -2,7 +2,7 @@ import { test, assert, assertClose, assertRejects } from "./harness.js";
 import { setup } from "./setup.js";
 import { gradcheck } from "./gradcheck.js";
 import { uniform } from "./random.js";
-import { tensor, F, scope, setConvInputGradKernels, type Tensor } from "../src/index.js";
+import { tensor, F, scope, runtime, CONV_KERNEL_VARIANTS, type Tensor } from "../src/index.js";
 
 // ---------------------------------------------------------------------------
 // CPU references, written straight from the definitions (PyTorch semantics).
@@ -17,18 +17,26 @@ interface Case {
 const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /**
- * Runs a check once per kernel family of the input gradient (direct, and a
- * product over the im2col layout then col2im), whatever the shape rule would
- * pick for that shape: both must agree with the CPU everywhere.
+ * Runs a check once per kernel variant of the forward pass and of the input
+ * gradient (CONV_KERNEL_VARIANTS), whatever the tuner would pick for that
+ * shape: every variant must agree with the CPU everywhere.
  */
 async function withEachKernelFamily(check: (family: string) => Promise<void>): Promise<void> {
+  const { tuner } = runtime();
+  const forward = CONV_KERNEL_VARIANTS.conv2d_forward;
+  const inputGrad = CONV_KERNEL_VARIANTS.conv2d_input_grad;
   try {
-    for (const family of ["direct", "gemm"] as const) {
-      setConvInputGradKernels(family);
-      await check(family);
+    // Every variant of each pass at least once, paired so the runs stay few.
+    for (let i = 0; i < Math.max(forward.length, inputGrad.length); i++) {
+      const f = forward[i % forward.length];
+      const d = inputGrad[i % inputGrad.length];
+      tuner.force("conv2d_forward", f);
+      tuner.force("conv2d_input_grad", d);
+      await check(`forward ${f}, input gradient ${d}`);
     }
   } finally {
-    setConvInputGradKernels("auto");
+    tuner.force("conv2d_forward", null);
+    tuner.force("conv2d_input_grad", null);
   }
 }
 

@@ -12,6 +12,7 @@ export function runtime(): Runtime {
   return current;
 }
 
-export { Runtime, GpuError, grid, type AdapterReport, type RuntimeStats } from "./runtime.js";
+export { Runtime, GpuError, grid, type AdapterReport, type RuntimeStats, type ProfileEntry } from "./runtime.js";
+export type { TuneResult } from "./tuner.js";
 export { createRuntime, type InitOptions } from "./device.js";
 export type { Kernel } from "./kernel.js";

@@ -9,6 +9,7 @@
 
 import { BufferPool, type PoolStats } from "./pool.js";
 import { formatCompileMessage, layoutOf, type Kernel } from "./kernel.js";
+import { Tuner, type TuneResult } from "./tuner.js";
 
 export interface AdapterReport {
   vendor: string;
@@ -29,13 +30,27 @@ const ARENA_BYTES = 256 * 1024; // 1024 dispatches of scalar arguments per submi
 const SLOT_ALIGN = 256; // minUniformBufferOffsetAlignment's default
 const RETIRING_FLUSH_BYTES = 128 * 1024 * 1024; // submit early so freed memory can be reused
 
+/** GPU time of the dispatches of one kernel and parameter set, summed while profiling. */
+export interface ProfileEntry {
+  /** Kernel name ("file.wgsl:entry") and its scalar parameters, e.g. "conv2d.wgsl:conv2d_forward N=32 Ci=8 ...". */
+  key: string;
+  dispatches: number;
+  ms: number;
+}
+
+const PROFILE_QUERIES = 4096; // two timestamps per dispatch, resolved at every flush
+const TUNE_BATCH_MS = 20; // a timed batch of one variant lasts at least this long (or 64 runs)
+
 export class GpuError extends Error {
   override name = "GpuError";
 }
 
 export class Runtime {
   readonly pool: BufferPool;
-  private pipelines = new Map<string, Kernel>();
+  /** Which kernel variant each op runs at each shape (see tuner.ts). */
+  readonly tuner = new Tuner();
+  private pipelines = new Map<string, Map<string, Kernel>>();
+  private pipelineCount = 0;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private arena: GPUBuffer;
@@ -44,6 +59,12 @@ export class Runtime {
   private pendingChecks: Promise<void>[] = [];
   private fatal: Error | null = null;
   private counters = { dispatches: 0, submits: 0, readbacks: 0 };
+  private profiler: {
+    querySet: GPUQuerySet;
+    keys: string[];
+    pending: Promise<void>[];
+    totals: Map<string, ProfileEntry>;
+  } | null = null;
 
   constructor(
     readonly device: GPUDevice,
@@ -70,15 +91,21 @@ export class Runtime {
   }
 
   /**
-   * The kernel for `entry` in `code`, compiled once per (code, entry) pair.
-   * `name` is the shader file, used in error messages.
+   * The kernel for `entry` in `code`, compiled once per (code, entry, constants).
+   * `name` is the shader file, used in error messages. `constants` sets the
+   * shader's `override` declarations: a layer's shape baked in when the
+   * pipeline is created, so the compiler folds the index arithmetic.
    */
-  kernel(name: string, code: string, entry: string): Kernel {
-    const key = `${entry}\u0000${code}`;
-    const cached = this.pipelines.get(key);
+  kernel(name: string, code: string, entry: string, constants?: Record<string, number>): Kernel {
+    const baked = constants ? Object.entries(constants).map(([k, v]) => `${k}=${v}`).join(" ") : "";
+    // Keyed by the source string itself (whose hash the JS engine keeps), then by entry and constants.
+    let ofCode = this.pipelines.get(code);
+    if (!ofCode) this.pipelines.set(code, (ofCode = new Map()));
+    const key = `${entry} ${baked}`;
+    const cached = ofCode.get(key);
     if (cached) return cached;
     this.throwIfFatal();
-    const fullName = `${name}:${entry}`;
+    const fullName = baked ? `${name}:${entry}(${baked})` : `${name}:${entry}`;
     const layout = layoutOf(fullName, code, entry);
     const entries: GPUBindGroupLayoutEntry[] = layout.buffers.map((b) => ({
       binding: b.binding,
@@ -95,7 +122,7 @@ export class Runtime {
     const pipeline = device.createComputePipeline({
       label: fullName,
       layout: device.createPipelineLayout({ bindGroupLayouts: [bindGroupLayout] }),
-      compute: { module, entryPoint: entry },
+      compute: { module, entryPoint: entry, constants },
     });
     this.pendingChecks.push(
       device.popErrorScope().then(async (error) => {
@@ -109,7 +136,8 @@ export class Runtime {
       }),
     );
     const kernel: Kernel = { name: fullName, pipeline, bindGroupLayout, layout };
-    this.pipelines.set(key, kernel);
+    ofCode.set(key, kernel);
+    this.pipelineCount++;
     return kernel;
   }
 
@@ -169,7 +197,7 @@ export class Runtime {
     }
     if (x === 0 || y === 0 || z === 0) return;
     const bindGroup = this.device.createBindGroup({ layout: kernel.bindGroupLayout, entries });
-    const pass = this.computePass();
+    const pass = this.profiler ? this.profiledPass(kernel, params) : this.computePass();
     pass.setPipeline(kernel.pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
@@ -183,6 +211,81 @@ export class Runtime {
 
   private computePass(): GPUComputePassEncoder {
     return (this.pass ??= this.commandEncoder().beginComputePass());
+  }
+
+  /** While profiling: a pass of its own for one dispatch, timestamped at both ends. */
+  private profiledPass(kernel: Kernel, params: Record<string, number>): GPUComputePassEncoder {
+    const profiler = this.profiler!;
+    if (profiler.keys.length * 2 >= PROFILE_QUERIES) this.flush();
+    this.endPass();
+    const index = profiler.keys.length * 2;
+    const members = kernel.layout.params?.members ?? [];
+    profiler.keys.push([kernel.name, ...members.map((m) => `${m.name}=${params[m.name]}`)].join(" "));
+    return (this.pass = this.commandEncoder().beginComputePass({
+      timestampWrites: { querySet: profiler.querySet, beginningOfPassWriteIndex: index, endOfPassWriteIndex: index + 1 },
+    }));
+  }
+
+  /**
+   * Records the resolve of the timestamps taken since the last flush; the
+   * returned function, called after the submit, adds them to the profile.
+   */
+  private resolveProfile(): (() => void) | null {
+    const profiler = this.profiler;
+    if (!profiler || profiler.keys.length === 0) return null;
+    const keys = profiler.keys;
+    profiler.keys = [];
+    const bytes = keys.length * 2 * 8;
+    const resolved = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const encoder = this.commandEncoder();
+    encoder.resolveQuerySet(profiler.querySet, 0, keys.length * 2, resolved, 0);
+    encoder.copyBufferToBuffer(resolved, 0, staging, 0, bytes);
+    return () => profiler.pending.push(
+      (async () => {
+        await staging.mapAsync(GPUMapMode.READ);
+        const stamps = new BigUint64Array(staging.getMappedRange());
+        keys.forEach((key, i) => {
+          const ms = Number(stamps[2 * i + 1] - stamps[2 * i]) / 1e6;
+          const entry = profiler.totals.get(key) ?? { key, dispatches: 0, ms: 0 };
+          entry.dispatches++;
+          entry.ms += ms;
+          profiler.totals.set(key, entry);
+        });
+        staging.destroy();
+        resolved.destroy();
+      })(),
+    );
+  }
+
+  /**
+   * Starts summing the GPU time of every dispatch by kernel and parameters
+   * (needs the adapter's timestamp-query feature). Each dispatch then gets a
+   * compute pass of its own, which adds a little time of its own: use it to
+   * see where an iteration's time goes, not to time it.
+   */
+  startProfile(): void {
+    if (!this.device.features.has("timestamp-query")) {
+      throw new GpuError("profiling needs the adapter's timestamp-query feature, which this device lacks");
+    }
+    this.flush();
+    this.profiler = {
+      querySet: this.device.createQuerySet({ type: "timestamp", count: PROFILE_QUERIES }),
+      keys: [],
+      pending: [],
+      totals: new Map(),
+    };
+  }
+
+  /** Stops profiling and returns the time of every kernel and parameter set seen, slowest first. */
+  async stopProfile(): Promise<ProfileEntry[]> {
+    const profiler = this.profiler;
+    if (!profiler) throw new GpuError("stopProfile() without startProfile()");
+    this.flush();
+    this.profiler = null;
+    await Promise.all(profiler.pending);
+    profiler.querySet.destroy();
+    return [...profiler.totals.values()].sort((a, b) => b.ms - a.ms);
   }
 
   private endPass(): void {
@@ -219,6 +322,7 @@ export class Runtime {
   flush(): void {
     this.throwIfFatal();
     this.endPass();
+    const collectProfile = this.resolveProfile();
     if (this.arenaUsed > 0) {
       this.device.queue.writeBuffer(this.arena, 0, this.arenaData, 0, this.arenaUsed);
       this.arenaUsed = 0;
@@ -228,6 +332,7 @@ export class Runtime {
       this.encoder = null;
       this.counters.submits++;
     }
+    collectProfile?.();
     this.pool.afterSubmit();
   }
 
@@ -257,6 +362,33 @@ export class Runtime {
     }
   }
 
+  /**
+   * Times the kernel variants of every shape the ops have met since the last
+   * call and keeps the fastest of each. A variant's time is the median of
+   * three batches of runs: GPU time from timestamp queries where the adapter
+   * has them (no submit or wait counted), else wall time to completion.
+   */
+  async tune(log?: (line: string) => void): Promise<TuneResult[]> {
+    const timestamps = this.device.features.has("timestamp-query");
+    const batch = async (record: () => void, reps: number) => {
+      if (timestamps) this.startProfile();
+      const start = performance.now();
+      for (let i = 0; i < reps; i++) record();
+      await this.sync();
+      const wall = performance.now() - start;
+      const gpu = timestamps ? (await this.stopProfile()).reduce((t, k) => t + k.ms, 0) : wall;
+      return gpu / reps;
+    };
+    return this.tuner.tune(async (record) => {
+      await batch(record, 1); // compiles the pipelines, fills the pool
+      let reps = 1;
+      let first = await batch(record, reps);
+      while (first * reps < TUNE_BATCH_MS && reps < 64) first = await batch(record, (reps *= 2));
+      const samples = [first, await batch(record, reps), await batch(record, reps)].sort((a, b) => a - b);
+      return samples[1];
+    }, log);
+  }
+
   /** Waits until the GPU has finished all submitted work. */
   async sync(): Promise<void> {
     this.flush();
@@ -265,7 +397,7 @@ export class Runtime {
   }
 
   stats(): RuntimeStats {
-    return { ...this.pool.snapshot(), ...this.counters, pipelines: this.pipelines.size };
+    return { ...this.pool.snapshot(), ...this.counters, pipelines: this.pipelineCount };
   }
 }
 

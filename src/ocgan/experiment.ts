@@ -9,7 +9,8 @@ import { rand } from "../ops/random.js";
 import type { OcganConfig } from "./config.js";
 import { splitDigit, toModelInput, protocol1, type MnistDataset } from "./data.js";
 import { OcganModel, LOSS_NAMES } from "./step.js";
-import { train, type Losses, type TrainHooks } from "./train.js";
+import { runtime } from "../gpu/index.js";
+import { train, tuneKernels, type Losses, type TrainHooks } from "./train.js";
 import { evaluate, type Evaluation } from "./evaluate.js";
 import { loadCheckpoint, readCheckpointHeader, type TrainingProgress } from "./checkpoint.js";
 import { encodePngCompressed, imageGrid } from "./png.js";
@@ -51,17 +52,41 @@ async function grid(images: Float32Array, count: number): Promise<Uint8Array> {
   return encodePngCompressed(imageGrid(images, count, 32, 32, 8));
 }
 
+/**
+ * Where the engine's kernel choices (runtime().tuner) outlive a process: a
+ * run that resumes, or the next run on the same adapter, then computes with
+ * the same kernels, bit for bit, and skips the timing.
+ */
+export interface KernelChoiceStore {
+  load(): Promise<Record<string, string> | null>;
+  save(choices: Record<string, string>): Promise<void>;
+}
+
+/** Loads the stored kernel choices, times the variants of the shapes they lack, stores the result. */
+async function chooseKernels(name: string, config: OcganConfig, data: { train: Float32Array; validation: Float32Array }, host: Host, store?: KernelChoiceStore): Promise<void> {
+  const { tuner } = runtime();
+  const stored = await store?.load();
+  if (stored) tuner.importChoices(stored);
+  host.progress?.({ kind: "stage", name, stage: "choosing kernels" });
+  const timed = await tuneKernels(config, data);
+  if (timed > 0) {
+    host.progress?.({ kind: "stage", name, stage: `timed the kernel variants of ${timed} layer shapes` });
+    await store?.save(tuner.exportChoices());
+  }
+}
+
 /** Runs (or resumes) one experiment; every file it writes lies under `name/`. */
 export async function runExperiment(
   name: string,
   config: OcganConfig,
   dataset: MnistDataset,
   host: Host,
-  options: { selection?: "validation-mse" | "last"; resume?: { bytes: Uint8Array; fileName: string } } = {},
+  options: { selection?: "validation-mse" | "last"; resume?: { bytes: Uint8Array; fileName: string }; kernelChoices?: KernelChoiceStore } = {},
 ): Promise<ExperimentResult> {
   const selection = options.selection ?? "validation-mse";
   const split = splitDigit(dataset, config.digit);
   const data = { train: toModelInput(dataset.images, split.train), validation: toModelInput(dataset.images, split.validation) };
+  await chooseKernels(name, config, data, host, options.kernelChoices);
   const model = new OcganModel(config);
   try {
     let progress: TrainingProgress | undefined;

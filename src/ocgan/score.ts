@@ -8,12 +8,17 @@ import type { Module } from "../nn/index.js";
 import { runtime } from "../gpu/index.js";
 
 const PIXELS = 32 * 32;
+/** Images scored per batch. */
+export const SCORE_BATCH = 256;
 
 /**
  * Scores `count` images of 32x32 (model input scale, [-1, 1]) in batches. All
- * batches' scores stay on the GPU and are read back once at the end.
+ * batches' scores stay on the GPU and are read back once at the end. Past one
+ * batch, the last is padded to full size (batch norm runs in eval mode, so
+ * the padding changes no score): then every set of images meets the same
+ * layer shapes, and the kernels chosen for them (src/gpu/tuner.ts).
  */
-export async function noveltyScores(En: Module, De: Module, images: Float32Array, batch = 256): Promise<Float32Array> {
+export async function noveltyScores(En: Module, De: Module, images: Float32Array, batch = SCORE_BATCH): Promise<Float32Array> {
   const count = images.length / PIXELS;
   if (!Number.isInteger(count)) throw new Error(`noveltyScores: ${images.length} values is not a whole number of 32x32 images`);
   if (count === 0) return new Float32Array(0);
@@ -23,12 +28,18 @@ export async function noveltyScores(En: Module, De: Module, images: Float32Array
   try {
     const parts: Tensor[] = [];
     for (let start = 0; start < count; start += batch) {
-      const n = Math.min(batch, count - start);
+      const n = count <= batch ? count : batch;
+      let values = images.subarray(start * PIXELS, (start + n) * PIXELS);
+      if (values.length < n * PIXELS) {
+        const padded = new Float32Array(n * PIXELS);
+        padded.set(values);
+        values = padded;
+      }
       parts.push(
         keep(
           noGrad(() =>
             scope(() => {
-              const x = fromData(images.subarray(start * PIXELS, (start + n) * PIXELS), [n, 1, 32, 32]);
+              const x = fromData(values, [n, 1, 32, 32]);
               return mean(square(sub(De.forward(En.forward(x)), x)), [1, 2, 3]);
             }),
           ),
@@ -37,7 +48,7 @@ export async function noveltyScores(En: Module, De: Module, images: Float32Array
       if (parts.length % 8 === 0) runtime().flush(); // lets the pool reuse freed batches
     }
     const all = parts.length === 1 ? parts[0] : keep(noGrad(() => concat(parts, 0)));
-    const scores = await all.toArray();
+    const scores = (await all.toArray()).slice(0, count);
     for (const p of new Set([...parts, all])) p.dispose();
     return scores;
   } finally {

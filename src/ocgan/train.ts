@@ -6,11 +6,13 @@
 // The host (a page or Node) supplies the clock, storage and progress display
 // through TrainHooks: this module uses no host API.
 import { fromData } from "../autograd/tensor.js";
+import { runtime } from "../gpu/index.js";
 import { manualSeed } from "../ops/random.js";
 import { BatchSampler } from "./data.js";
 import { OcganModel, LOSS_NAMES, type LossName } from "./step.js";
-import { noveltyScores } from "./score.js";
+import { noveltyScores, SCORE_BATCH } from "./score.js";
 import { saveCheckpoint, type TrainingProgress } from "./checkpoint.js";
+import type { OcganConfig } from "./config.js";
 
 const PIXELS = 32 * 32;
 
@@ -60,6 +62,32 @@ export async function validationMse(model: OcganModel, validation: Float32Array)
   let sum = 0;
   for (const s of scores) sum += s;
   return sum / scores.length;
+}
+
+/**
+ * Lets the engine choose its kernels for this config's shapes by timing them
+ * (src/gpu/tuner.ts) before training, so every iteration of the run computes
+ * with the same kernels: one iteration and one validation pass of a throwaway
+ * model of the same config meet the shapes (and one scoring batch those of the
+ * evaluation), then runtime().tune() times the
+ * variants of those not chosen yet. Call it before building the model that
+ * trains (building a model reseeds the random generator). Returns the number
+ * of shapes timed (0 when stored choices covered them all).
+ */
+export async function tuneKernels(config: OcganConfig, data: TrainingData, log?: (line: string) => void): Promise<number> {
+  const probe = new OcganModel(config);
+  try {
+    const x = fromData(data.train.subarray(0, config.batch * PIXELS), [config.batch, 1, 32, 32]);
+    const losses = probe.iteration(x, true);
+    await losses.toArray();
+    losses.dispose();
+    x.dispose();
+    await validationMse(probe, data.validation);
+    await noveltyScores(probe.nets.En, probe.nets.De, new Float32Array(SCORE_BATCH * PIXELS)); // the evaluation's batch shape
+  } finally {
+    probe.dispose();
+  }
+  return (await runtime().tune(log)).length;
 }
 
 /** Trains `model` from `progress` (a fresh run or a loaded checkpoint's) to config.epochs. */

@@ -3,10 +3,8 @@
 //
 // Three passes do all the work, each written once and each described by the
 // geometry of one conv2d, x [N, Ci, H, W] * w [Co, Ci, KH, KW] -> y [N, Co, Ho, Wo]:
-//   convForward     y  = conv(x, w) (+ b): the direct kernel
-//   convInputGrad   dx = the transposed convolution of dy with w (+ b): the
-//                   direct kernel, or by shape a product dcols = wᵀ·dy over
-//                   the im2col layout (gemm, shaders/matmul.wgsl) and col2im
+//   convForward     y  = conv(x, w) (+ b)
+//   convInputGrad   dx = the transposed convolution of dy with w (+ b)
 //   convWeightGrad  dw = the correlation of x with dy summed over the batch:
 //                   an implicit GEMM (shaders/conv2d.wgsl)
 // conv2d uses them as forward, dX and dW. A transposed convolution is the same
@@ -15,11 +13,25 @@
 // convTranspose2d's forward is convInputGrad, its dX is convForward and its dW
 // is convWeightGrad with the roles of x and dy swapped. Bias gradients of both
 // are the sum of the output gradient over N, H and W (biasGrad).
+//
+// The first two passes have several kernels each (variants), and the engine
+// times them per layer shape on the adapter at hand (src/gpu/tuner.ts):
+//   convForward    "direct"  shaders/conv2d.wgsl, 8 images x 4 channels, taps
+//                            clipped to the image per invocation
+//                  "block"   shaders/conv2d_block.wgsl, 8 images x 8 channels,
+//                            the layer's shape baked in, the same taps in every lane
+//   convInputGrad  "direct"  as convForward's, a gather over the taps that reach
+//                  "gemm"    a product dcols = wᵀ·dy (shaders/matmul.wgsl), then col2im
+//                  "phases"  shaders/conv2d_block.wgsl, one dispatch per stride phase
+// Untimed, a shape runs the first variant listed for it (the rule measured
+// before the tuner existed). Every variant is tested against the CPU.
 import { record, type Tensor } from "../autograd/tensor.js";
 import { runtime, grid } from "../gpu/index.js";
 import { kernel, output, shapeString } from "./launch.js";
 import { gemm, withBlock8x8, BLOCK } from "./matmul.js";
+import { zeros } from "./creation.js";
 import conv2dWgsl from "../../shaders/conv2d.wgsl";
+import conv2dBlockWgsl from "../../shaders/conv2d_block.wgsl";
 
 export interface ConvOptions {
   /** Step between windows: one number for both dimensions or [sy, sx]. Default 1. */
@@ -45,8 +57,9 @@ const WEIGHT_GRAD_TARGET_INVOCATIONS = 512;
 /** Bias gradient: elements of one channel summed by one invocation. */
 const BIAS_GRAD_CHUNK = 1024;
 
-/** conv2d.wgsl with the 8x8 block of its weight-gradient product appended. */
+/** conv2d.wgsl and conv2d_block.wgsl with the 8x8 block of their products appended. */
 const conv2dSource = withBlock8x8(conv2dWgsl);
+const conv2dBlockSource = withBlock8x8(conv2dBlockWgsl);
 const blocks = (n: number) => Math.ceil(n / BLOCK);
 
 function launch(entry: string, buffers: Record<string, GPUBuffer>, params: Record<string, number>, invocations: number): void {
@@ -54,54 +67,122 @@ function launch(entry: string, buffers: Record<string, GPUBuffer>, params: Recor
   runtime().launch(k, buffers, params, grid(Math.ceil(invocations / WORKGROUP)));
 }
 
+/** Launches an entry point of conv2d_block.wgsl, whose geometry is baked in as override constants. */
+function launchBlock(entry: string, constants: Record<string, number>, buffers: Record<string, GPUBuffer>, invocations: number): void {
+  const k = kernel("conv2d_block.wgsl", conv2dBlockSource, entry, constants);
+  runtime().launch(k, buffers, {}, grid(Math.ceil(invocations / WORKGROUP)));
+}
+
+function blockConstants(g: Geometry, hasBias: boolean): Record<string, number> {
+  const { N, Ci, H, W, Co, Ho, Wo, KH, KW, SY, SX, PY, PX } = g;
+  return { N, Ci, H, W, Co, Ho, Wo, KH, KW, SY, SX, PY, PX, HAS_BIAS: hasBias ? 1 : 0 };
+}
+
+/** What the tuner's choices are keyed by: the conv2d geometry. */
+function shapeKey(g: Geometry): string {
+  return `x[${g.N},${g.Ci},${g.H},${g.W}] w[${g.Co},${g.Ci},${g.KH},${g.KW}] s[${g.SY},${g.SX}] p[${g.PY},${g.PX}]`;
+}
+
+/**
+ * The variant of `family` for geometry g (see tuner.ts); its trial runs a
+ * variant on zero-filled inputs of the shape, `inputs` giving their shapes.
+ */
+function pickVariant(family: string, g: Geometry, variants: readonly string[], inputs: number[][], run: (variant: string, a: Tensor, b: Tensor) => Tensor): string {
+  return runtime().tuner.pick(family, shapeKey(g), variants, (variant) => {
+    const [a, b] = inputs.map((shape) => zeros(shape));
+    run(variant, a, b).dispose();
+    a.dispose();
+    b.dispose();
+  });
+}
+
 function convParams(g: Geometry, hasBias: boolean, imagesPerGroup = 1): Record<string, number> {
   return { ...g, has_bias: hasBias ? 1 : 0, images_per_group: imagesPerGroup };
 }
 
-/**
- * Which kernels compute a convolution's input gradient (also the transposed
- * convolution's forward): "auto" picks by shape (below); "direct" and "gemm"
- * force one, for the tests (both must agree with the CPU on every shape) and
- * the benchmarks.
- */
-export type ConvInputGradKernels = "auto" | "direct" | "gemm";
-let inputGradKernels: ConvInputGradKernels = "auto";
-export function setConvInputGradKernels(mode: ConvInputGradKernels): void {
-  inputGradKernels = mode;
+// The default order of the input gradient's variants, the rule measured with
+// the direct and gemm kernels at batch 64 on SwiftShader before the tuner: the
+// product over dcols wins where the direct kernel wastes most of its 4-channel
+// blocks (one input channel: dX of a first layer, the forward of a transposed
+// conv to one channel) and where there are many input channels (a long depth
+// and full 8x8 blocks); the direct kernel from 2 to 16 channels.
+const GEMM_MIN_CHANNELS = 24;
+/** Every kernel variant of each tuned pass, by the tuner's family name (the tests run each one). */
+export const CONV_KERNEL_VARIANTS = {
+  conv2d_forward: ["direct", "block"],
+  conv2d_input_grad: ["direct", "gemm", "phases"],
+} as const;
+const FORWARD_VARIANTS = CONV_KERNEL_VARIANTS.conv2d_forward;
+const inputGradVariants = (g: Geometry): readonly string[] =>
+  g.Ci === 1 || g.Ci >= GEMM_MIN_CHANNELS ? ["gemm", "direct", "phases"] : ["direct", "gemm", "phases"];
+
+/** y [N, Co, Ho, Wo] = conv(x [N, Ci, H, W], w) + b[co]. */
+function convForward(g: Geometry, x: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
+  const inputs = [[g.N, g.Ci, g.H, g.W], [g.Co, g.Ci, g.KH, g.KW]];
+  const variant = pickVariant("conv2d_forward", g, FORWARD_VARIANTS, inputs, (v, tx, tw) => convForwardBy(v, g, tx, tw, null, op));
+  return convForwardBy(variant, g, x, w, b, op);
 }
 
-// The shape rule, measured with `npm run bench -- --conv-dx-kernels direct|gemm`
-// at batch 64 on SwiftShader: the product over dcols wins where the direct
-// kernel wastes most of its 4-channel blocks (one input channel: dX of a
-// first layer, the forward of a transposed conv to one channel: 5 to 9x) and
-// where there are many input channels (a long depth and full 8x8 blocks: 1.5
-// to 3x from 24 channels up); the direct kernel wins from 2 to 16 channels,
-// where it needs no intermediate buffer.
-const GEMM_MIN_CHANNELS = 24;
-const inputGradByGemm = (g: Geometry) =>
-  inputGradKernels === "gemm" || (inputGradKernels === "auto" && (g.Ci === 1 || g.Ci >= GEMM_MIN_CHANNELS));
-
-/**
- * y [N, Co, Ho, Wo] = conv(x [N, Ci, H, W], w) + b[co], by the direct kernel
- * (an implicit GEMM measured 1.2 to 1.5x slower at every OCGAN shape: its
- * per-load bounds tests cost more than the direct kernel's tap ranges).
- */
-function convForward(g: Geometry, x: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
+function convForwardBy(variant: string, g: Geometry, x: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
   const y = output([g.N, g.Co, g.Ho, g.Wo], op);
-  // Without a bias the kernel never reads `bias`; any buffer fills the binding.
-  const buffers = { x: x.buffer, w: w.buffer, bias: (b ?? w).buffer, y: y.buffer };
-  launch("conv2d_forward", buffers, convParams(g, b !== null), g.Ho * g.Wo * Math.ceil(g.N / DIRECT_IMAGES) * Math.ceil(g.Co / DIRECT_CHANNELS));
+  // Without a bias the kernels never read `bias`; any buffer fills the binding.
+  const bias = (b ?? w).buffer;
+  if (variant === "block") {
+    launchBlock("conv2d_forward_block", blockConstants(g, b !== null), { x: x.buffer, w: w.buffer, bias, y: y.buffer }, g.Ho * g.Wo * blocks(g.N) * blocks(g.Co));
+  } else {
+    launch("conv2d_forward", { x: x.buffer, w: w.buffer, bias, y: y.buffer }, convParams(g, b !== null), g.Ho * g.Wo * Math.ceil(g.N / DIRECT_IMAGES) * Math.ceil(g.Co / DIRECT_CHANNELS));
+  }
   return y;
 }
 
 /** dx [N, Ci, H, W] from dy [N, Co, Ho, Wo] and w (+ b[ci]): the transposed convolution. */
 function convInputGrad(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
+  const inputs = [[g.N, g.Co, g.Ho, g.Wo], [g.Co, g.Ci, g.KH, g.KW]];
+  const variant = pickVariant("conv2d_input_grad", g, inputGradVariants(g), inputs, (v, tdy, tw) => convInputGradBy(v, g, tdy, tw, null, op));
+  return convInputGradBy(variant, g, dy, w, b, op);
+}
+
+function convInputGradBy(variant: string, g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
   const dx = output([g.N, g.Ci, g.H, g.W], op);
-  if (!inputGradByGemm(g)) {
-    const buffers = { dy: dy.buffer, w: w.buffer, bias: (b ?? w).buffer, dx: dx.buffer };
+  const buffers = { dy: dy.buffer, w: w.buffer, bias: (b ?? w).buffer, dx: dx.buffer };
+  if (variant === "direct") {
     launch("conv2d_input_grad_direct", buffers, convParams(g, b !== null), g.H * g.W * Math.ceil(g.N / DIRECT_IMAGES) * Math.ceil(g.Ci / DIRECT_CHANNELS));
-    return dx;
+  } else if (variant === "phases") {
+    inputGradByPhases(g, buffers, b !== null);
+  } else {
+    inputGradByGemm(g, dy, w, b, dx, op);
   }
+  return dx;
+}
+
+/**
+ * Along one axis, the input coordinates i whose phase (i + pad) mod stride is
+ * `phase`: i = j * stride + phase - pad for j in [start, end); the taps that
+ * reach them are k = phase + stride * t for t < taps.
+ */
+function phaseClass(phase: number, pad: number, stride: number, size: number, kernelSize: number) {
+  const start = Math.max(0, Math.ceil((pad - phase) / stride));
+  const end = Math.max(start, Math.ceil((size + pad - phase) / stride));
+  return { start, end, taps: Math.max(0, Math.ceil((kernelSize - phase) / stride)) };
+}
+
+/** The "phases" variant: one dispatch of conv2d_input_grad_phases per (row phase, column phase) class. */
+function inputGradByPhases(g: Geometry, buffers: Record<string, GPUBuffer>, hasBias: boolean): void {
+  const constants = blockConstants(g, hasBias);
+  for (let phy = 0; phy < g.SY; phy++) {
+    const rows = phaseClass(phy, g.PY, g.SY, g.H, g.KH);
+    for (let phx = 0; phx < g.SX; phx++) {
+      const cols = phaseClass(phx, g.PX, g.SX, g.W, g.KW);
+      const positions = (rows.end - rows.start) * (cols.end - cols.start);
+      if (positions === 0) continue;
+      const phase = { PHY: phy, PHX: phx, J0: rows.start, J1: rows.end, I0: cols.start, I1: cols.end, TY: rows.taps, TX: cols.taps };
+      launchBlock("conv2d_input_grad_phases", { ...constants, ...phase }, buffers, positions * blocks(g.N) * blocks(g.Ci));
+    }
+  }
+}
+
+/** The "gemm" variant: dcols = wᵀ·dy by the product kernel, then col2im sums each input pixel's taps. */
+function inputGradByGemm(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, dx: Tensor, op: string): void {
   // dcols_n [R, P] = wᵀ [R, Co] · dy_n [Co, P], then col2im sums each input pixel's taps.
   const R = g.Ci * g.KH * g.KW;
   const P = g.Ho * g.Wo;
@@ -122,10 +203,8 @@ function convInputGrad(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op:
       c: { buffer: dcols.buffer, batch: 1, row: R * P, col: P },
     });
   }
-  const buffers = { dcols: dcols.buffer, bias: (b ?? w).buffer, dx: dx.buffer };
-  launch("col2im", buffers, convParams(g, b !== null), g.N * g.Ci * g.H);
+  launch("col2im", { dcols: dcols.buffer, bias: (b ?? w).buffer, dx: dx.buffer }, convParams(g, b !== null), g.N * g.Ci * g.H);
   dcols.dispose(); // safe: the pool reuses it only after the recorded dispatches are submitted
-  return dx;
 }
 
 /**

@@ -3,8 +3,8 @@
 import { runtime, grid, type Kernel } from "../gpu/index.js";
 import { empty, type Tensor } from "../autograd/tensor.js";
 
-export function kernel(file: string, code: string, entry: string): Kernel {
-  return runtime().kernel(file, code, entry);
+export function kernel(file: string, code: string, entry: string, constants?: Record<string, number>): Kernel {
+  return runtime().kernel(file, code, entry, constants);
 }
 
 /** Launches an elementwise kernel over n elements (one invocation each). */

@@ -1,0 +1,191 @@
+// Convolution kernels with the layer's shape baked in: every geometry value
+// below is an `override`, set when src/ops/conv.ts creates the pipeline for
+// one layer, so the compiler folds the index arithmetic and knows every loop's
+// trip count. They are candidates beside the kernels of conv2d.wgsl; the
+// engine times both on the adapter at hand and keeps the faster for each
+// layer (src/gpu/tuner.ts).
+//
+// Same geometry as conv2d.wgsl (one conv2d):
+//     x [N, Ci, H, W]  --  w [Co, Ci, KH, KW], stride (SY, SX), padding (PY, PX)  -->  y [N, Co, Ho, Wo]
+//
+// Both kernels compute an 8x8 block per invocation (block8x8.wgsl, appended
+// by src/ops/conv.ts): 8 images (the block's rows) x 8 channels (its
+// columns), so each step loads 16 values for 64 multiply-adds. What sets them
+// apart from conv2d.wgsl's direct kernels is control flow: on SwiftShader the
+// lanes of a SIMD group run in lock step, and a loop whose bounds differ
+// between lanes runs masked, lane by lane. Here every lane of a dispatch walks
+// the same taps in the same order. A tap that falls into the padding still
+// runs, with its weights multiplied by 0 and its load clamped into the image.
+//
+//   conv2d_forward_block       y from x and w (+ bias[co]); one invocation per
+//                              output position x 8 images x 8 output channels
+//   conv2d_input_grad_phases   dx from dy and w (+ bias[ci]), the transposed
+//                              convolution: one dispatch per phase class (below)
+//
+// bench/results (kernels, "choices") shows which one the tuner picked where.
+
+override N: u32;
+override Ci: u32;
+override H: u32;
+override W: u32;
+override Co: u32;
+override Ho: u32;
+override Wo: u32;
+override KH: u32;
+override KW: u32;
+override SY: u32;
+override SX: u32;
+override PY: u32;
+override PX: u32;
+override HAS_BIAS: bool = false;
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> w: array<f32>;
+@group(0) @binding(2) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<storage, read> dy: array<f32>;
+@group(0) @binding(5) var<storage, read_write> dx: array<f32>;
+
+const WG = 64u; // = every entry point's @workgroup_size
+
+fn invocation(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
+
+// Offsets of 4 consecutive indices from i0 (clamped to last) times a stride.
+fn offsets4(i0: u32, last: u32, stride: u32) -> vec4u {
+  return min(vec4u(i0) + vec4u(0u, 1u, 2u, 3u), vec4u(last)) * stride;
+}
+
+// Bias of channels c0..c0+7 (clamped to count), or zeros when there is none.
+fn bias8(c0: u32, count: u32) -> array<vec4f, 2> {
+  if (!HAS_BIAS) { return array(vec4f(0.0), vec4f(0.0)); }
+  let lo = offsets4(c0, count - 1u, 1u);
+  let hi = offsets4(c0 + 4u, count - 1u, 1u);
+  return array(vec4f(bias[lo.x], bias[lo.y], bias[lo.z], bias[lo.w]), vec4f(bias[hi.x], bias[hi.y], bias[hi.z], bias[hi.w]));
+}
+
+// ---------------------------------------------------------------------------
+// conv2d_forward_block: invocation order position fastest, then image group,
+// then channel block. The taps of the window (ky, kx) are the outer loops,
+// the input channels the inner one, whose loads step by one plane (x) and by
+// KH*KW (w).
+
+@compute @workgroup_size(64)
+fn conv2d_forward_block(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let id = invocation(gid, nwg);
+  let positions = Ho * Wo;
+  let groups = (N + 7u) / 8u;
+  if (id >= positions * groups * ((Co + 7u) / 8u)) { return; }
+  let pos = id % positions;
+  let n0 = ((id / positions) % groups) * 8u;
+  let co0 = (id / (positions * groups)) * 8u;
+
+  let top = i32((pos / Wo) * SY) - i32(PY);
+  let left = i32((pos % Wo) * SX) - i32(PX);
+  // The block's 8 images in x and its 8 channels' weight rows (clamped; not stored past N or Co).
+  let x_lo = offsets4(n0, N - 1u, Ci * H * W);
+  let x_hi = offsets4(n0 + 4u, N - 1u, Ci * H * W);
+  let w_lo = offsets4(co0, Co - 1u, Ci * KH * KW);
+  let w_hi = offsets4(co0 + 4u, Co - 1u, Ci * KH * KW);
+
+  var c = Block();
+  for (var ky = 0u; ky < KH; ky++) {
+    let iy = top + i32(ky);
+    let row_inside = iy >= 0 && iy < i32(H);
+    for (var kx = 0u; kx < KW; kx++) {
+      let ix = left + i32(kx);
+      let inside = select(0.0, 1.0, row_inside && ix >= 0 && ix < i32(W));
+      var q = u32(clamp(iy, 0, i32(H) - 1)) * W + u32(clamp(ix, 0, i32(W) - 1));
+      var k = ky * KW + kx;
+      for (var ci = 0u; ci < Ci; ci++) {
+        let a_lo = vec4f(x[x_lo.x + q], x[x_lo.y + q], x[x_lo.z + q], x[x_lo.w + q]);
+        let a_hi = vec4f(x[x_hi.x + q], x[x_hi.y + q], x[x_hi.z + q], x[x_hi.w + q]);
+        let b_lo = vec4f(w[w_lo.x + k], w[w_lo.y + k], w[w_lo.z + k], w[w_lo.w + k]) * inside;
+        let b_hi = vec4f(w[w_hi.x + k], w[w_hi.y + k], w[w_hi.z + k], w[w_hi.w + k]) * inside;
+        rank1(&c, a_lo, a_hi, b_lo, b_hi);
+        q += H * W;
+        k += KH * KW;
+      }
+    }
+  }
+
+  let b = bias8(co0, Co);
+  for (var i = 0u; i < 8u && n0 + i < N; i++) {
+    let v = block_row(c, i);
+    for (var j = 0u; j < 8u && co0 + j < Co; j++) {
+      y[((n0 + i) * Co + co0 + j) * positions + pos] = v[j / 4u][j % 4u] + b[j / 4u][j % 4u];
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// conv2d_input_grad_phases: dx[n, ci, iy, ix] = Σ over co, ky, kx of
+// dy[n, co, oy, ox] · w[co, ci, ky, kx] where iy = oy*SY - PY + ky (and the
+// same along x).
+//
+// Only the taps ky ≡ iy + PY (mod SY) reach row iy. The input positions with
+// the same phases (PHY, PHX) = ((iy + PY) mod SY, (ix + PX) mod SX) form a
+// class whose members all use the same taps, ky = PHY + SY*t for t < TY, so
+// one dispatch per class (src/ops/conv.ts sets the class's overrides) lets
+// every lane walk the same taps: TY x TX of them instead of KH x KW. In a
+// class, iy = j*SY + PHY - PY for j in [J0, J1), and tap t reads dy row
+// oy = j - t: no division in the loop. Invocation order: class position
+// fastest, then image group, then channel block.
+
+override PHY: u32 = 0u;
+override PHX: u32 = 0u;
+override J0: u32 = 0u;
+override J1: u32 = 0u;
+override I0: u32 = 0u;
+override I1: u32 = 0u;
+override TY: u32 = 0u;
+override TX: u32 = 0u;
+
+@compute @workgroup_size(64)
+fn conv2d_input_grad_phases(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let id = invocation(gid, nwg);
+  let cols = I1 - I0;
+  let positions = (J1 - J0) * cols;
+  let groups = (N + 7u) / 8u;
+  if (id >= positions * groups * ((Ci + 7u) / 8u)) { return; }
+  let pos = id % positions;
+  let n0 = ((id / positions) % groups) * 8u;
+  let ci0 = (id / (positions * groups)) * 8u;
+  let j = J0 + pos / cols;
+  let i = I0 + pos % cols;
+
+  let d_lo = offsets4(n0, N - 1u, Co * Ho * Wo);
+  let d_hi = offsets4(n0 + 4u, N - 1u, Co * Ho * Wo);
+  let w_lo = offsets4(ci0, Ci - 1u, KH * KW);
+  let w_hi = offsets4(ci0 + 4u, Ci - 1u, KH * KW);
+
+  var c = Block();
+  for (var t = 0u; t < TY; t++) {
+    let oy = i32(j) - i32(t);
+    let row_inside = oy >= 0 && oy < i32(Ho);
+    for (var s = 0u; s < TX; s++) {
+      let ox = i32(i) - i32(s);
+      let inside = select(0.0, 1.0, row_inside && ox >= 0 && ox < i32(Wo));
+      var q = u32(clamp(oy, 0, i32(Ho) - 1)) * Wo + u32(clamp(ox, 0, i32(Wo) - 1));
+      var k = (PHY + SY * t) * KW + PHX + SX * s;
+      for (var co = 0u; co < Co; co++) {
+        let a_lo = vec4f(dy[d_lo.x + q], dy[d_lo.y + q], dy[d_lo.z + q], dy[d_lo.w + q]);
+        let a_hi = vec4f(dy[d_hi.x + q], dy[d_hi.y + q], dy[d_hi.z + q], dy[d_hi.w + q]);
+        let b_lo = vec4f(w[w_lo.x + k], w[w_lo.y + k], w[w_lo.z + k], w[w_lo.w + k]) * inside;
+        let b_hi = vec4f(w[w_hi.x + k], w[w_hi.y + k], w[w_hi.z + k], w[w_hi.w + k]) * inside;
+        rank1(&c, a_lo, a_hi, b_lo, b_hi);
+        q += Ho * Wo;
+        k += Ci * KH * KW;
+      }
+    }
+  }
+
+  let iy = j * SY + PHY - PY;
+  let ix = i * SX + PHX - PX;
+  let b = bias8(ci0, Ci);
+  for (var r = 0u; r < 8u && n0 + r < N; r++) {
+    let v = block_row(c, r);
+    for (var e = 0u; e < 8u && ci0 + e < Ci; e++) {
+      dx[(((n0 + r) * Ci + ci0 + e) * H + iy) * W + ix] = v[e / 4u][e % 4u] + b[e / 4u][e % 4u];
+    }
+  }
+}

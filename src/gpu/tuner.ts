@@ -1,0 +1,106 @@
+// Kernels chosen by measurement. Where an op has several kernels that compute
+// the same thing (its variants), the engine times them on the adapter at hand,
+// once per shape, and keeps the fastest.
+//
+// Ops record dispatches synchronously and timing needs the GPU to finish, so
+// the two happen apart: an op meeting a shape for the first time runs its
+// default variant and leaves a trial behind; `tune()` times every variant of
+// every pending trial and stores the choices, which the op uses from then on.
+// Training tunes before its first iteration (src/ocgan/experiment.ts), so a
+// whole run computes with one set of kernels. The choices can be exported and
+// imported: a run that resumes, or another process on the same adapter, then
+// computes with the same kernels, bit for bit.
+
+/** One op's shape waiting to be timed. */
+interface Trial {
+  family: string;
+  shape: string;
+  variants: readonly string[];
+  /** Records the op once with `variant` on scratch inputs of the shape (and frees them). */
+  run(variant: string): void;
+}
+
+export interface TuneResult {
+  family: string;
+  shape: string;
+  chosen: string;
+  /** Median milliseconds of one run of each variant. */
+  ms: Record<string, number>;
+}
+
+/** Runs `record` repeatedly and returns the median milliseconds of one run. */
+export type Timer = (record: () => void) => Promise<number>;
+
+const key = (family: string, shape: string) => `${family} ${shape}`;
+
+export class Tuner {
+  private choices = new Map<string, string>();
+  private pending = new Map<string, Trial>();
+  private forced = new Map<string, string>();
+  private results: TuneResult[] = [];
+
+  /**
+   * The variant of `family` to run at `shape`: the forced one, else the stored
+   * choice, else the first of `variants` (the default), leaving a trial for tune().
+   */
+  pick(family: string, shape: string, variants: readonly string[], run: (variant: string) => void): string {
+    const forced = this.forced.get(family);
+    if (forced !== undefined) {
+      if (!variants.includes(forced)) throw new Error(`${family}: no kernel variant '${forced}' (variants: ${variants.join(", ")})`);
+      return forced;
+    }
+    const k = key(family, shape);
+    const chosen = this.choices.get(k);
+    if (chosen !== undefined && variants.includes(chosen)) return chosen;
+    if (variants.length > 1 && !this.pending.has(k)) this.pending.set(k, { family, shape, variants, run });
+    return variants[0];
+  }
+
+  /** Makes every later call of `family` use `variant` (tests and benchmarks); null goes back to choosing. */
+  force(family: string, variant: string | null): void {
+    if (variant === null) this.forced.delete(family);
+    else this.forced.set(family, variant);
+  }
+
+  /** Shapes met but not timed yet. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Times every variant of every pending trial with `time` and stores the fastest. */
+  async tune(time: Timer, log?: (line: string) => void): Promise<TuneResult[]> {
+    const trials = [...this.pending.values()];
+    this.pending.clear();
+    const done: TuneResult[] = [];
+    for (const trial of trials) {
+      const ms: Record<string, number> = {};
+      for (const variant of trial.variants) ms[variant] = await time(() => trial.run(variant));
+      const chosen = trial.variants.reduce((best, v) => (ms[v] < ms[best] ? v : best));
+      this.choices.set(key(trial.family, trial.shape), chosen);
+      const result = { family: trial.family, shape: trial.shape, chosen, ms };
+      done.push(result);
+      log?.(`${trial.family} ${trial.shape}: ${trial.variants.map((v) => `${v} ${ms[v].toFixed(2)} ms`).join(", ")} -> ${chosen}`);
+    }
+    this.results.push(...done);
+    return done;
+  }
+
+  /** Every timing made in this process, in order. */
+  get timings(): readonly TuneResult[] {
+    return this.results;
+  }
+
+  /** The stored choices, "family shape" -> variant. */
+  exportChoices(): Record<string, string> {
+    return Object.fromEntries(this.choices);
+  }
+
+  /** Adds stored choices (from exportChoices, maybe of an earlier process); variants an op no longer has are ignored when it runs. */
+  importChoices(choices: Record<string, string>): void {
+    for (const [k, v] of Object.entries(choices)) {
+      if (typeof v !== "string") throw new Error(`kernel choice '${k}' must name a variant, got ${JSON.stringify(v)}`);
+      this.choices.set(k, v);
+      this.pending.delete(k);
+    }
+  }
+}
