@@ -8,7 +8,7 @@
 //  - a disk that fills during a checkpoint save, a filesystem made read-only
 //    mid-run: one message naming the file, the cause, the intact checkpoint
 //    (epoch 1) and that the same command resumes; exit 1; no temporary file,
-//    no report;
+//    no report; a folder removed under a run is named as such by the writer;
 //  - SIGTERM, Ctrl-C twice, Chromium's GPU process killed: which checkpoint is
 //    intact and that the same command resumes; no temporary file, no browser
 //    left behind.
@@ -25,6 +25,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, readdi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { root, startCli, descendants, alive, sleep, progressOf, waitFor } from "./helpers.mjs";
+import { writeAtomic, appendLine } from "../../scripts/files.mjs";
 
 const work = mkdtempSync(join(tmpdir(), "run-folder-test-"));
 const ARGS = ["--preset", "tiny", "--model", "ae", "--epochs", "2"];
@@ -201,6 +202,16 @@ test("run folder: a filesystem made read-only mid-run fails naming the file and 
   const epoch = assertSaysWhatIsIntact(failed.stderr(), out, "the filesystem is writable again");
   disk.writable();
   await assertResumes(out, epoch);
+});
+
+test("run folder: a folder removed under a run: the writer names the file and the cause, and leaves nothing behind", () => {
+  const dir = join(work, "removed", "ae");
+  mkdirSync(dir, { recursive: true });
+  writeAtomic(join(dir, "last.safetensors"), "old");
+  rmSync(join(work, "removed"), { recursive: true });
+  assert.throws(() => writeAtomic(join(dir, "last.safetensors"), "new"), { name: "WriteError", code: "ENOENT", message: `cannot write ${dir}/last.safetensors: its folder no longer exists (ENOENT)` });
+  assert.throws(() => appendLine(join(dir, "losses.jsonl"), "{}"), { name: "WriteError", message: `cannot write ${dir}/losses.jsonl: its folder no longer exists (ENOENT)` });
+  assert.ok(!existsSync(dir), "the writer does not recreate the folder");
 });
 
 test("run folder: SIGTERM mid-run says which checkpoint is intact, exits 143, and the same command resumes bit-identical", { timeout: 5 * 60_000 }, async () => {
