@@ -89,14 +89,24 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  * owner it had, and why it was stale). A held one throws FolderBusyError at
  * once, or after `waitMs` of retrying; with `parentMayHold`, a lock held by
  * the process that started this one (npm run reproduce, for the npm start it
- * runs in the folder) is this process's too. `onLost(error)` is called if the
+ * runs in the folder) is this process's too, for as long as that process
+ * lives. `onLost(error)` is called if the
  * lock is lost while held (its directory removed, or taken over by a process
  * that found it stale). Resolves with { takenOver, release() }; exiting the
  * process also releases it.
  */
 export async function lockFolder(folder, { command, waitMs = 0, parentMayHold = false, onLost = () => {} }) {
   const holder = lockHolder(folder);
-  if (parentMayHold && holder?.pid === process.ppid && holder.host === hostname()) return { takenOver: null, release: async () => {} };
+  if (parentMayHold && holder?.pid === process.ppid && holder.host === hostname()) {
+    // The parent's lock covers this process only while the parent lives: killed, it leaves the folder to the next taker.
+    const watch = setInterval(() => {
+      if (process.ppid === holder.pid) return;
+      clearInterval(watch);
+      onLost(new Error(`pid ${holder.pid}, which held it for this process, has exited`));
+    }, 1000);
+    watch.unref();
+    return { takenOver: null, release: async () => clearInterval(watch) };
+  }
   const deadline = Date.now() + waitMs;
   const record = { pid: process.pid, host: hostname(), command, started: new Date().toISOString() };
   // owner.json is written the moment mkdir takes the lock, before proper-lockfile
