@@ -4,7 +4,10 @@
 // This side parses arguments, owns the files and the terminal; the training
 // runs in the page (cli/page.ts), or with --runner node in this process on
 // Dawn's WebGPU for Node (cli/node-job.ts): the same job either way (cli/job.ts).
-import { mkdirSync, readFileSync, appendFileSync, existsSync, accessSync, statSync, constants } from "node:fs";
+// The run folder has one owner (scripts/lock.mjs), every file is written whole
+// or not at all (scripts/files.mjs), and a run that stops, whatever the cause,
+// says which checkpoints are intact and that the same command resumes.
+import { mkdirSync, readFileSync, existsSync, accessSync, statSync, constants } from "node:fs";
 import { dirname, join, resolve, isAbsolute, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { homedir } from "node:os";
@@ -14,6 +17,7 @@ import { parseMnist, splitDigit } from "../src/ocgan/data.js";
 import { readCheckpointHeader } from "../src/ocgan/checkpoint.js";
 import type { Job, JobSummary } from "./job.js";
 import type { Host, ProgressEvent } from "../src/ocgan/experiment.js";
+import { checkpointEpoch } from "./checkpoints.js";
 // @ts-expect-error plain ES modules shared with the test runner
 import { serve } from "../scripts/serve.mjs";
 // @ts-expect-error plain ES modules shared with the test runner
@@ -21,7 +25,9 @@ import { launchChromium } from "../scripts/chromium.mjs";
 // @ts-expect-error plain ES modules shared with the test runner
 import { createNodeGpu } from "../scripts/node-gpu.mjs";
 // @ts-expect-error plain ES modules shared with the test runner
-import { writeAtomic } from "../scripts/files.mjs";
+import { writeAtomic, appendLine, removeTemporaries, WriteError } from "../scripts/files.mjs";
+// @ts-expect-error plain ES modules shared with the test runner
+import { lockFolder, FolderBusyError, describeOwner } from "../scripts/lock.mjs";
 
 const USAGE = "npm start -- [options]";
 
@@ -29,6 +35,42 @@ function usageError(message: string): never {
   process.stderr.write(`error: ${message}\nusage: ${USAGE} (see npm start -- --help)\n`);
   process.exit(2);
 }
+
+const EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+type StopSignal = keyof typeof EXIT_CODES;
+
+/** The signal this run is stopping on; from then on nothing more is written. */
+let stopping: StopSignal | null = null;
+/** Once the run folder is this process's: which checkpoints are on the disk, and how to go on from them. */
+let leftOnDisk: ((fix?: string) => string) | null = null;
+/** Closes the browser, while one runs. */
+let closeRunner: (() => Promise<void>) | null = null;
+/** The first write that failed, or the loss of the folder's lock: the cause the run stopped on. */
+let writeFailure: Error | null = null;
+
+/**
+ * Ctrl-C, SIGTERM, SIGHUP: nothing more is written, the checkpoints left are
+ * named, the browser is closed, and the process exits 128 + the signal's
+ * number. A second signal exits at once. Writes are synchronous, so no
+ * signal can land mid-file.
+ */
+function onSignal(signal: StopSignal): void {
+  if (stopping) {
+    process.stderr.write(`\n${signal} again: exiting now\n`);
+    process.exit(EXIT_CODES[signal]);
+  }
+  stopping = signal;
+  process.stderr.write(`\n${signal}: stopping${signal === "SIGINT" ? " (Ctrl-C again exits at once)" : ""}\n${leftOnDisk ? `${leftOnDisk()}\n` : ""}`);
+  const closed = closeRunner ? closeRunner().catch(() => {}) : Promise.resolve();
+  void Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 10_000))]).then(() => process.exit(EXIT_CODES[signal]));
+}
+for (const signal of Object.keys(EXIT_CODES) as StopSignal[]) process.on(signal, () => onSignal(signal));
+
+/** What to do about a write that failed, by its code, for "once ..., run the same command again". */
+const FIXES: Record<string, string> = {
+  ENOSPC: "some space is freed", EDQUOT: "some space is freed", EROFS: "the filesystem is writable again",
+  EACCES: "the folder is writable again", EPERM: "the folder is writable again",
+};
 
 /** The run's config: the preset's, with every option given on the command line applied. */
 export function configFromArgs(args: TrainArgs, model = args.model): OcganConfig {
@@ -128,6 +170,23 @@ function adoptRunFiles(file: string, runFolder: string): void {
   }
 }
 
+/**
+ * Each model's last checkpoint as it is on the disk now (parsed whole), and
+ * how to go on: the same command resumes from them, once `fix` is done.
+ */
+function describeCheckpoints(out: string, experiments: Job["experiments"], fix?: string): string {
+  let any = false;
+  const lines = experiments.map(({ name, config }) => {
+    const file = join(out, name, "last.safetensors");
+    const epoch = checkpointEpoch(file);
+    if (epoch === null) return `[${name}] no checkpoint yet`;
+    any = true;
+    return `[${name}] the last checkpoint, ${file} (epoch ${epoch} of ${config.epochs}), is intact`;
+  });
+  const then = fix ? `once ${fix}, run` : "run";
+  return [...lines, `${then} the same command again to ${any ? "resume from there" : "start the run over"}`].join("\n");
+}
+
 function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
@@ -189,7 +248,10 @@ interface RunFiles {
 async function runInChromium(job: Job, site: string, files: RunFiles, progress: (event: ProgressEvent) => void, browserWs?: string, pagePort = 0): Promise<JobSummary> {
   const { server, url } = await serve(site, pagePort);
   try {
-    const browser = browserWs ? await (await import("playwright-core")).chromium.connect(browserWs, { timeout: 60_000 }) : await launchChromium();
+    const browser = browserWs
+      ? await (await import("playwright-core")).chromium.connect(browserWs, { timeout: 60_000 })
+      : await launchChromium({ handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false }); // onSignal closes it
+    closeRunner = () => browser.close();
     try {
       const page = await browser.newPage();
       page.on("pageerror", (e: Error) => process.stderr.write(`page error: ${e.message}\n`));
@@ -204,6 +266,7 @@ async function runInChromium(job: Job, site: string, files: RunFiles, progress: 
       await page.waitForFunction(() => typeof window.__runJob === "function");
       return await page.evaluate((j: Job) => window.__runJob(j), job);
     } finally {
+      closeRunner = null;
       await browser.close();
     }
   } finally {
@@ -275,7 +338,8 @@ async function main(): Promise<void> {
     }
   }
 
-  const experiments: Job["experiments"] = configs.map(({ name, config }, k) => {
+  // Which checkpoint each model resumes from, checked in full; run again once the folder is this process's.
+  const plan = (): Job["experiments"] => configs.map(({ name, config }, k) => {
     const own = join(out, name, "last.safetensors");
     if (k === 0 && args.resume) {
       const file = resolve(args.resume);
@@ -288,11 +352,32 @@ async function main(): Promise<void> {
     if (problem) usageError(`--out ${out} holds a checkpoint this run cannot continue from: ${problem}; use the same options as that run, or another --out`);
     return { name, config, resume: own };
   });
+  plan();
   try {
     mkdirSync(out, { recursive: true });
   } catch (error) {
     usageError(`--out ${out} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
+
+  // One owner per run folder, from before its first file is written to the end.
+  let lock: { takenOver: { owner: unknown; why: string } | null; release(): Promise<void> };
+  try {
+    lock = await lockFolder(out, {
+      command: "npm start",
+      parentMayHold: true, // npm run reproduce holds its run folders for the npm start it runs
+      onLost: (error: Error) => void (writeFailure ??= new Error(`lost the lock on ${out} (${error.message}): another process may be writing there`)),
+    });
+  } catch (error) {
+    if (!(error instanceof FolderBusyError)) throw error;
+    process.stderr.write(`error: --out ${out} is in use by ${describeOwner((error as { owner: unknown }).owner)}; one run writes in a folder at a time: wait for it to end or stop it, or give another --out\n`);
+    process.exit(2);
+  }
+  if (lock.takenOver) process.stderr.write(`taking over ${out}: ${describeOwner(lock.takenOver.owner)} left its lock, and ${lock.takenOver.why}\n`);
+  const experiments = plan();
+  for (const { name } of experiments) mkdirSync(join(out, name), { recursive: true });
+  for (const folder of [out, ...experiments.map(({ name }) => join(out, name))]) removeTemporaries(folder);
+  leftOnDisk = (fix) => describeCheckpoints(out, experiments, fix);
+
   for (const { name, resume } of experiments) {
     if (!resume) continue;
     adoptRunFiles(resume, join(out, name));
@@ -304,14 +389,20 @@ async function main(): Promise<void> {
     if (!isAbsolute(path) && relative(out, file).startsWith("..")) throw new Error(`refusing to touch ${path}: outside the run folder`);
     return file;
   };
-
+  /** A write, refused once the run is stopping or a write has failed; the first failure is kept as the run's cause. */
+  const guarded = <A extends unknown[]>(write: (file: string, ...rest: A) => void) => (path: string, ...rest: A) => {
+    if (stopping) throw new Error(`${stopping}: not writing ${path}, the run is stopping`);
+    if (writeFailure) throw writeFailure;
+    try {
+      write(inOut(path), ...rest);
+    } catch (error) {
+      if (error instanceof WriteError) writeFailure = error as Error;
+      throw error;
+    }
+  };
   const files: RunFiles = {
-    write: (path, data) => writeAtomic(inOut(path), data),
-    append: (path, line) => {
-      const file = inOut(path);
-      mkdirSync(dirname(file), { recursive: true });
-      appendFileSync(file, `${line}\n`);
-    },
+    write: guarded((file, data: Uint8Array) => writeAtomic(file, data)),
+    append: guarded((file, line: string) => appendLine(file, line)),
     read: (path) => {
       const file = inOut(path);
       return existsSync(file) ? readFileSync(file) : null;
@@ -320,6 +411,7 @@ async function main(): Promise<void> {
   const summary = args.runner === "node"
     ? await runInNode(job, dataFile, files, progressPrinter())
     : await runInChromium(job, site, files, progressPrinter(), args.browserWs, args.pagePort);
+  await lock.release();
   process.stderr.write("\n");
   console.log(`adapter: ${summary.adapter}`);
   for (const r of summary.results) {
@@ -351,6 +443,9 @@ function errorText(error: unknown): string {
 
 // An explicit exit: with --runner node, Dawn's GPU object keeps the event loop alive.
 main().then(() => process.exit(0), (error) => {
-  process.stderr.write(`\nerror: ${errorText(error)}\n`);
+  if (stopping) return; // onSignal exits once the browser is closed; this is the page going with it
+  const cause = writeFailure ?? error;
+  const fix = cause instanceof WriteError ? FIXES[(cause as { code?: string }).code ?? ""] : undefined;
+  process.stderr.write(`\nerror: ${errorText(cause)}\n${leftOnDisk ? `${leftOnDisk(fix)}\n` : ""}`);
   process.exit(1);
 });

@@ -7,20 +7,26 @@
 //    killed midway resumes from its last epoch's checkpoint (its folder is
 //    the --out of the same command, so npm start's auto-resume applies);
 //  - shardable: --shard i/n runs only the entries whose index % n == i;
+//  - one owner per folder (scripts/lock.mjs): a run folder is locked while a
+//    grid process works in it (its npm start runs under that lock), and the
+//    results folder while a record is appended and the tables re-rendered;
 //  - --browser-ws drives a Playwright browser server instead of launching.
 // The id of a run is its variant, digit, seed and preset, and a hash of its
 // full config: change any setting and it is a new run.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, appendFileSync, mkdirSync, rmSync, openSync, readSync, closeSync, statSync } from "node:fs";
+import { existsSync, readFileSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve, relative, isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineOptions, parseArgs, formatHelp, UsageError, type ParsedArgs } from "./args.js";
 import { makeConfig, presets, type OcganConfig, type ModelKind } from "../src/ocgan/config.js";
 // @ts-expect-error plain ES module, shared with `node scripts/render-results.mjs`
 import { renderFolder } from "../scripts/render-results.mjs";
-// @ts-expect-error plain ES module, shared with `node scripts/render-results.mjs`
-import { writeAtomic } from "../scripts/files.mjs";
+// @ts-expect-error plain ES module, shared with npm start and the tests
+import { appendLine } from "../scripts/files.mjs";
+// @ts-expect-error plain ES module, shared with npm start and the tests
+import { lockFolder, lockHolder, FolderBusyError, describeOwner } from "../scripts/lock.mjs";
+import { checkpointEpoch } from "./checkpoints.js";
 
 const USAGE = "npm run reproduce -- [options]";
 
@@ -152,69 +158,6 @@ export function finishedRuns(file: string): Map<string, Record<string, unknown>>
   return done;
 }
 
-/** Appends one line; if the file ends mid-line (a killed append), that fragment is closed off first. */
-function appendLine(file: string, line: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  let prefix = "";
-  if (existsSync(file)) {
-    const fd = openSync(file, "r");
-    try {
-      const size = statSync(file).size;
-      if (size > 0) {
-        const last = Buffer.alloc(1);
-        readSync(fd, last, 0, 1, size - 1);
-        if (last[0] !== 0x0a) prefix = "\n";
-      }
-    } finally {
-      closeSync(fd);
-    }
-  }
-  appendFileSync(file, `${prefix}${line}\n`);
-}
-
-/** Epochs done by the checkpoint of a run folder, read from its safetensors header only; null if none or unreadable. */
-function checkpointEpoch(file: string): number | null {
-  if (!existsSync(file)) return null;
-  try {
-    const bytes = readFileSync(file);
-    const length = Number(bytes.readBigUInt64LE(0));
-    const header = JSON.parse(bytes.subarray(8, 8 + length).toString("utf8"));
-    const epoch = JSON.parse(header.__metadata__.progress).epoch;
-    return Number.isSafeInteger(epoch) ? epoch : null;
-  } catch {
-    return null;
-  }
-}
-
-const LOCK = "reproduce.lock";
-
-function alive(pid: unknown): boolean {
-  if (!Number.isSafeInteger(pid) || (pid as number) <= 0) return false;
-  try {
-    process.kill(pid as number, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/**
- * The process still working in a run folder (another shard, or the npm start
- * of a grid that was killed), or null. The lock names the grid process and its
- * npm start child; a stale lock (both gone) is ignored.
- */
-function busyWith(runDir: string): number | null {
-  const file = join(runDir, LOCK);
-  if (!existsSync(file)) return null;
-  try {
-    const lock = JSON.parse(readFileSync(file, "utf8"));
-    for (const pid of [lock.child, lock.pid]) if (pid !== process.pid && alive(pid)) return pid;
-  } catch {
-    // unreadable: stale
-  }
-  return null;
-}
-
 function git(args: string[], cwd: string): string | null {
   try {
     return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
@@ -251,7 +194,8 @@ let stopping: NodeJS.Signals | null = null;
 function runStart(main: string, args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; adapter: string | null; wallMs: number }> {
   const started = performance.now();
   return new Promise((done, fail) => {
-    const proc = spawn(process.execPath, [main, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    // Its own process group: a Ctrl-C in the terminal reaches this process only, which passes it on once.
+    const proc = spawn(process.execPath, [main, ...args], { stdio: ["ignore", "pipe", "inherit"], detached: true });
     child = proc;
     let adapter: string | null = null;
     let pending = "";
@@ -313,10 +257,10 @@ async function main(): Promise<void> {
     const record = done.get(entry.id) as { auc?: { protocol1?: number; protocol2?: number } } | undefined;
     if (record) return `done (P1 AUC ${record.auc?.protocol1?.toFixed(4)}, P2 AUC ${record.auc?.protocol2?.toFixed(4)})`;
     const runDir = join(runsDir, entry.id);
-    const busy = busyWith(runDir);
+    const holder = lockHolder(runDir);
     const epoch = checkpointEpoch(join(runDir, VARIANTS[entry.variant].model, "last.safetensors"));
     const progress = epoch !== null ? `, epoch ${epoch}/${entry.config.epochs} checkpointed` : "";
-    if (busy) return `running (pid ${busy}${progress})`;
+    if (holder) return `running (pid ${holder.pid}${progress})`;
     return epoch !== null ? `to resume (epoch ${epoch}/${entry.config.epochs} checkpointed)` : "to do";
   };
   const describe = (entry: GridEntry) => `#${String(entry.index).padStart(3)} ${`part ${entry.parts.join("+")}`.padEnd(9)} ${entry.id.padEnd(36)} ${VARIANTS[entry.variant].label}, digit ${entry.digit}, seed ${entry.seed}`;
@@ -357,13 +301,22 @@ async function main(): Promise<void> {
       continue;
     }
     const runDir = join(runsDir, entry.id);
-    const busy = busyWith(runDir);
-    if (busy) {
-      console.log(`[${k + 1}/${todo.length}] ${entry.id}: pid ${busy} is still working in ${runDir}; left to it`);
+    mkdirSync(runDir, { recursive: true });
+    let lock;
+    try {
+      lock = await lockFolder(runDir, {
+        command: "npm run reproduce",
+        onLost: (error: Error) => {
+          process.stderr.write(`\nlost the lock on ${runDir} (${error.message}): stopping its npm start\n`);
+          child?.kill("SIGTERM");
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof FolderBusyError)) throw error;
+      console.log(`[${k + 1}/${todo.length}] ${entry.id}: ${describeOwner((error as { owner: unknown }).owner)} is working in ${runDir}; left to it`);
       summary.busy.push(entry.id);
       continue;
     }
-    mkdirSync(runDir, { recursive: true });
     const resumedFrom = checkpointEpoch(join(runDir, VARIANTS[entry.variant].model, "last.safetensors"));
     console.log(`\n[${k + 1}/${todo.length}] ${describe(entry).trim()}${resumedFrom !== null ? ` (resuming: ${resumedFrom}/${entry.config.epochs} epochs done)` : ""}`);
     const runnerArgs = [
@@ -372,13 +325,9 @@ async function main(): Promise<void> {
       ...(args.pagePort ? ["--page-port", String(args.pagePort)] : []),
     ];
     const own = startArgs(entry, runDir, args.epochs);
-    const lock = join(runDir, LOCK);
-    writeAtomic(lock, JSON.stringify({ pid: process.pid, started: new Date().toISOString() }));
-    const run = runStart(main, [...own, ...runnerArgs]);
-    if (child?.pid) writeAtomic(lock, JSON.stringify({ pid: process.pid, child: child.pid, started: new Date().toISOString() }));
-    const { code, signal, adapter, wallMs } = await run;
-    rmSync(lock, { force: true });
+    const { code, signal, adapter, wallMs } = await runStart(main, [...own, ...runnerArgs]);
     if (code !== 0) {
+      await lock.release();
       console.log(`  ${entry.id}: npm start ${signal ? `was stopped by ${signal}` : `exited with code ${code}`}; ${stopping ? "stopping" : "going on with the next run"}`);
       if (!stopping) summary.failed.push(entry.id);
       continue;
@@ -417,10 +366,19 @@ async function main(): Promise<void> {
       command: shellLine(["npm", "start", "--", ...startArgs(entry, outArg, args.epochs)]),
       config: result.config,
     };
-    appendLine(resultsFile, JSON.stringify(record));
+    // The results folder has one writer at a time too (shards may share it): wait for the other's append and render.
+    mkdirSync(dirname(resultsFile), { recursive: true });
+    const resultsLock = await lockFolder(dirname(resultsFile), { command: "npm run reproduce", waitMs: 120_000 });
+    let rendered;
+    try {
+      appendLine(resultsFile, JSON.stringify(record));
+      rendered = renderFolder(dirname(resultsFile));
+    } finally {
+      await resultsLock.release();
+    }
+    await lock.release();
     summary.ran.push(entry.id);
     console.log(`  ${entry.id}: Protocol 1 AUC ${record.auc.protocol1.toFixed(4)}, Protocol 2 AUC ${record.auc.protocol2.toFixed(4)}, wall ${formatDuration(wallMs)}${resumedFrom !== null ? " (this session)" : ""}`);
-    const rendered = renderFolder(dirname(resultsFile));
     console.log(`  ${shown(rendered.out)}: ${rendered.records} runs`);
   }
   console.log(`\nthis session: ${summary.ran.length} finished, ${summary.skipped} already done${summary.busy.length ? `, ${summary.busy.length} left to other processes` : ""}${summary.failed.length ? `, ${summary.failed.length} failed (${summary.failed.join(", ")})` : ""}`);

@@ -41,7 +41,8 @@ export function findChromium({ install = true } = {}) {
   );
 }
 
-export async function launchChromium() {
+/** `options`: more of Playwright's launch options (npm start handles the signals itself: handleSIGINT false, ...). */
+export async function launchChromium(options = {}) {
   const { chromium } = await import("playwright-core");
-  return chromium.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_FLAGS });
+  return chromium.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_FLAGS, ...options });
 }

@@ -5,21 +5,22 @@
 //    browser starts (CHROMIUM_PATH points nowhere here, so a launch would
 //    fail with another message and exit code 1);
 //  - a run killed with SIGKILL mid-training leaves no browser behind and
-//    resumes from its last checkpoint when the same command is run again,
+//    resumes from its last checkpoint when the same command is run again
+//    (taking over the lock the killed process left),
 //    finishing with every epoch logged once and a result.json; resumed from
 //    another folder, it brings that run's best checkpoint and loss log along.
 // Run by `npm test` (test/run.mjs) with node:test; alone: node --test test/system/
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, readdirSync, rmSync, appendFileSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
-const cli = join(root, "dist/cli/main.mjs");
+import { root, cli, startCli as start, descendants, alive, sleep, safetensorsHeader, progressOf } from "./helpers.mjs";
+
 const work = mkdtempSync(join(tmpdir(), "cli-test-"));
+const startCli = (args) => start(args, { cwd: work });
 after(() => rmSync(work, { recursive: true, force: true }));
 
 let built = false;
@@ -53,14 +54,6 @@ function safetensors(metadata, tensors) {
   return out;
 }
 
-/** The JSON header of a safetensors file, read independently of the project's parser. */
-function safetensorsHeader(file) {
-  const bytes = readFileSync(file);
-  const length = Number(bytes.readBigUInt64LE(0));
-  return JSON.parse(bytes.subarray(8, 8 + length).toString("utf8"));
-}
-
-const progressOf = (file) => JSON.parse(safetensorsHeader(file).__metadata__.progress);
 
 /** The checkpoint `file` with its training progress replaced, written to `to`. */
 function withProgress(file, progress, to) {
@@ -141,49 +134,6 @@ test("cli: --help prints every option and exits 0 without writing", () => {
   assert.ok(!existsSync(join(work, "runs")), "no runs/ folder");
 });
 
-/** Pids of every descendant of `pid` (Linux /proc), or [] where there is no /proc. */
-function descendants(pid) {
-  if (!existsSync("/proc/self/stat")) return [];
-  const children = new Map();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(name));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  const out = [];
-  const queue = [pid];
-  while (queue.length) for (const child of children.get(queue.shift()) ?? []) out.push(child), queue.push(child);
-  return out;
-}
-
-function alive(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-/** Spawns the CLI; resolves with its exit and stderr. `onStart` gets the child. */
-function startCli(args, onStart) {
-  const child = spawn(process.execPath, [cli, ...args], { cwd: work, stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  let stdout = "";
-  child.stderr.on("data", (d) => (stderr += d));
-  child.stdout.on("data", (d) => (stdout += d));
-  const done = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal, stderr: () => stderr, stdout: () => stdout })));
-  onStart?.(child);
-  return { child, done, stderr: () => stderr };
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test("cli: a run killed with SIGKILL mid-training leaves no browser behind and resumes from its last checkpoint", { timeout: 15 * 60_000 }, async () => {
   ensureBuilt();
@@ -221,6 +171,7 @@ test("cli: a run killed with SIGKILL mid-training leaves no browser behind and r
   // 4. The same command again: resumes, finishes every epoch, writes the result.
   const second = await startCli(args).done;
   assert.equal(second.code, 0, `the resumed run failed:\n${second.stderr()}`);
+  assert.match(second.stderr(), /taking over .*killed: pid \d+ \(npm start\) on this machine since \S+ left its lock, and that process is no longer running/, "the killed run's lock is stale");
   assert.ok(second.stderr().includes(`[ocgan] resuming from ${last}`), `says it resumes:\n${second.stderr()}`);
   assert.ok(second.stderr().includes(`resumed from epoch ${epochsDone}`), `says from which epoch:\n${second.stderr()}`);
   assert.match(second.stdout(), /ocgan\s+digit 8: Protocol 1 AUC 0\.\d+/);

@@ -7,7 +7,7 @@
 //    Playwright browser server, appends two full records and renders README.md;
 //  - run again, it skips both without starting a browser; a run folder holding
 //    a checkpoint resumes from it; a run folder another live process works in
-//    is left alone;
+//    is left alone (its lock is held); the locks are released after;
 //  - the renderer: mean ± std over seeds, the paper beside, PARTIAL until the
 //    grid is whole, cut lines skipped.
 // Run by `npm test` (test/run.mjs) with node:test; alone: node --test test/system/reproduce.test.mjs
@@ -18,6 +18,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { lockFolder } from "../../scripts/lock.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const reproduce = join(root, "dist/cli/reproduce.mjs");
@@ -169,7 +170,7 @@ test("reproduce: a tiny grid of two runs, as two shards (Chromium launched, and 
     assert.equal(r.selectedEpoch, 1);
     assert.equal(r.resumedFromEpoch, null);
     assert.ok(existsSync(join(runs, r.id, r.config.model, "result.json")), "the run folder is runs/<id>/");
-    assert.ok(!existsSync(join(runs, r.id, "reproduce.lock")), "the lock is gone");
+    assert.ok(!existsSync(join(runs, r.id, "owner.lock")), "the run folder's lock is released");
   }
   assert.equal(oc.variant, "ocgan");
   assert.equal(oc.config.classifier, true);
@@ -179,6 +180,7 @@ test("reproduce: a tiny grid of two runs, as two shards (Chromium launched, and 
   assert.equal(ae.config.sigma, 0);
   assert.equal(ae.browser, "remote (--browser-ws)");
 
+  assert.ok(!existsSync(join(work, "results", "owner.lock")), "the results folder's lock is released");
   const readme = readFileSync(join(work, "results", "README.md"), "utf8");
   assert.match(readme, /## Preset `tiny`/);
   assert.match(readme, /\*\*PARTIAL\*\*: 2 of the grid's 70 runs/);
@@ -195,19 +197,20 @@ test("reproduce: a tiny grid of two runs, as two shards (Chromium launched, and 
 
   // Two epochs: new ids. The AE's folder gets the one-epoch checkpoint (same
   // settings but the epoch count), so it resumes from epoch 1; the OCGAN's
-  // folder is locked by a live process (this one), so it is left alone.
+  // folder is locked by a live process (this one, with the grid's own lock), so it is left alone.
   const TWO = tiny(2);
   const [oc2, ae2] = listing((await run(reproduce, ["--dry-run", ...TWO], NO_CHROMIUM)).stdout).map((e) => e.id);
   mkdirSync(join(runs, ae2, "ae"), { recursive: true });
   copyFileSync(join(runs, ae.id, "ae", "last.safetensors"), join(runs, ae2, "ae", "last.safetensors"));
   mkdirSync(join(runs, oc2), { recursive: true });
-  writeFileSync(join(runs, oc2, "reproduce.lock"), JSON.stringify({ pid: process.pid, child: process.pid }));
+  const held = await lockFolder(join(runs, oc2), { command: "a test" });
   const pending = listing((await run(reproduce, ["--dry-run", ...TWO], NO_CHROMIUM)).stdout);
   assert.equal(pending[0].status, `running (pid ${process.pid})`);
   assert.equal(pending[1].status, "to resume (epoch 1/2 checkpointed)");
   const resumed = await run(reproduce, TWO);
+  await held.release();
   assert.equal(resumed.code, 0, `${resumed.stdout}\n${resumed.stderr}`);
-  assert.match(resumed.stdout, new RegExp(`${oc2}: pid ${process.pid} is still working in .*; left to it`));
+  assert.match(resumed.stdout, new RegExp(`${oc2}: pid ${process.pid} \\(a test\\) on this machine since \\S+ is working in .*; left to it`));
   assert.match(resumed.stdout, /resuming: 1\/2 epochs done/);
   assert.match(resumed.stderr, /\[ae\] resuming from /);
   const last = records().at(-1);
