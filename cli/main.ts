@@ -227,9 +227,15 @@ function progressPrinter() {
 function kernelCachePath(): string | null {
   const setting = process.env.OCGAN_KERNEL_CACHE;
   if (setting === "off") return null;
-  if (setting) return resolve(setting);
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  return join(base, "webgpu-ocgan", "kernel-choices.json");
+  const file = setting ? resolve(setting) : join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "webgpu-ocgan", "kernel-choices.json");
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    accessSync(dirname(file), constants.W_OK);
+    return file;
+  } catch (error) {
+    process.stderr.write(`note: kernel choices are not kept (${dirname(file)}: ${(error as Error).message}); set OCGAN_KERNEL_CACHE to a writable file\n`);
+    return null;
+  }
 }
 
 /** The run folder's files, as both runners' hosts use them (paths relative to --out). */

@@ -9,14 +9,14 @@ import { runtime } from "../gpu/index.js";
 
 const PIXELS = 32 * 32;
 /** Images scored per batch. */
-export const SCORE_BATCH = 256;
+const SCORE_BATCH = 256;
 
 /**
  * Scores `count` images of 32x32 (model input scale, [-1, 1]) in batches. All
- * batches' scores stay on the GPU and are read back once at the end. Past one
- * batch, the last is padded to full size (batch norm runs in eval mode, so
- * the padding changes no score): then every set of images meets the same
- * layer shapes, and the kernels chosen for them (src/gpu/tuner.ts).
+ * batches' scores stay on the GPU and are read back once at the end. A short
+ * batch is padded to full size (batch norm runs in eval mode, so the padding
+ * changes no score): then every set of images meets the same layer shapes,
+ * whose kernels the run chose before training (src/gpu/tuner.ts).
  */
 export async function noveltyScores(En: Module, De: Module, images: Float32Array, batch = SCORE_BATCH): Promise<Float32Array> {
   const count = images.length / PIXELS;
@@ -28,7 +28,7 @@ export async function noveltyScores(En: Module, De: Module, images: Float32Array
   try {
     const parts: Tensor[] = [];
     for (let start = 0; start < count; start += batch) {
-      const n = count <= batch ? count : batch;
+      const n = batch;
       let values = images.subarray(start * PIXELS, (start + n) * PIXELS);
       if (values.length < n * PIXELS) {
         const padded = new Float32Array(n * PIXELS);

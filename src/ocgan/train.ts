@@ -10,7 +10,7 @@ import { runtime } from "../gpu/index.js";
 import { manualSeed } from "../ops/random.js";
 import { BatchSampler } from "./data.js";
 import { OcganModel, LOSS_NAMES, type LossName } from "./step.js";
-import { noveltyScores, SCORE_BATCH } from "./score.js";
+import { noveltyScores } from "./score.js";
 import { saveCheckpoint, type TrainingProgress } from "./checkpoint.js";
 import type { OcganConfig } from "./config.js";
 
@@ -68,8 +68,8 @@ export async function validationMse(model: OcganModel, validation: Float32Array)
  * Lets the engine choose its kernels for this config's shapes by timing them
  * (src/gpu/tuner.ts) before training, so every iteration of the run computes
  * with the same kernels: one iteration and one validation pass of a throwaway
- * model of the same config meet the shapes (and one scoring batch those of the
- * evaluation), then runtime().tune() times the
+ * model of the same config meet the shapes (of training and of scoring), then
+ * runtime().tune() times the
  * variants of those not chosen yet. Call it before building the model that
  * trains (building a model reseeds the random generator). Returns the number
  * of shapes timed (0 when stored choices covered them all).
@@ -82,8 +82,7 @@ export async function tuneKernels(config: OcganConfig, data: TrainingData, log?:
     await losses.toArray();
     losses.dispose();
     x.dispose();
-    await validationMse(probe, data.validation);
-    await noveltyScores(probe.nets.En, probe.nets.De, new Float32Array(SCORE_BATCH * PIXELS)); // the evaluation's batch shape
+    await validationMse(probe, data.validation); // scoring's batch shape (score.ts pads every batch to full size)
   } finally {
     probe.dispose();
   }
