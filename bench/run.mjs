@@ -234,6 +234,36 @@ function targets(results) {
   return lines;
 }
 
+/** The kernel variants the engine timed for each layer shape of an iteration, and the one it chose. */
+function choicesTable(its) {
+  const rows = [];
+  for (const r of its) {
+    for (const c of r.kernelChoices ?? []) {
+      rows.push([r.name, c.family, c.shape, Object.entries(c.ms).map(([v, ms]) => `${v} ${fix(ms)}`).join(", "), c.chosen]);
+    }
+  }
+  return rows.length ? table(["config", "pass", "shape", "variants (ms)", "chosen"], rows) : "";
+}
+
+/** Where one profiled iteration's GPU time went, by kernel entry point (every shape summed). */
+function profileTable(its) {
+  const rows = [];
+  for (const r of its.filter((r) => r.profile)) {
+    const byKernel = new Map();
+    for (const k of r.profile.kernels) {
+      const name = k.key.split(/[ (]/)[0];
+      const e = byKernel.get(name) ?? { ms: 0, dispatches: 0 };
+      e.ms += k.ms;
+      e.dispatches += k.dispatches;
+      byKernel.set(name, e);
+    }
+    for (const [name, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12)) {
+      rows.push([r.name, name, fix(e.ms, 1), pct(e.ms / r.profile.gpuMs), e.dispatches]);
+    }
+  }
+  return rows.length ? table(["config", "kernel", "GPU ms in one iteration", "share", "dispatches"], rows) : "";
+}
+
 function printResults(results) {
   console.log(`\n## ${results.date.slice(0, 10)}, commit ${results.commit?.slice(0, 10) ?? "?"}${results.workingTreeDirty ? " (uncommitted changes)" : ""}, ` +
     `${results.adapter ? `${results.adapter.vendor} ${results.adapter.architecture}`.trim() : "no adapter"}, ${results.runner === "node" ? `Node ${results.host.node} (Dawn for Node)` : `Chromium ${results.browser ?? "?"}`}, ` +
@@ -246,7 +276,13 @@ function printResults(results) {
     console.log("Kernels (ms, GFLOP/s or GB/s, share of the FMA or copy roofline):\n");
     console.log(compactKernelTable(results.kernels) + "\n");
   }
-  if (results.iterations.length) console.log(iterationTable(results.iterations) + "\n");
+  if (results.iterations.length) {
+    console.log(iterationTable(results.iterations) + "\n");
+    const choices = choicesTable(results.iterations);
+    if (choices) console.log("Kernel variants timed per layer shape (src/gpu/tuner.ts):\n\n" + choices + "\n");
+    const profile = profileTable(results.iterations);
+    if (profile) console.log("One profiled iteration (timestamp queries), by kernel:\n\n" + profile + "\n");
+  }
   if (results.tfjs.length) console.log(tfjsTable(results.tfjs, results.iterations) + "\n");
   const checks = targets(results);
   if (checks.length) console.log("Targets:\n" + checks.map((l) => `  ${l}`).join("\n"));
