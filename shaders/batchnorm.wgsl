@@ -39,6 +39,8 @@ struct Params {
   has_weight: u32,      // 0: no weight is bound; it is 1
   has_bias: u32,        // 0: no bias is bound; it is 0
   train: u32,           // 1: the gradient flows through the batch statistics too
+  rectify: u32,         // 1: a leaky ReLU follows, fused in: y = z > 0 ? z : slope * z (ReLU: slope 0)
+  slope: f32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -161,16 +163,28 @@ fn eval_stats(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
   invstd_out[c] = 1.0 / sqrt(running_var[c] + p.eps);
 }
 
-// y = (x - mean) * invstd * weight + bias, elementwise.
+// The normalised value z = (x - mean) * invstd * weight + bias of element value v in channel c.
+fn normalized(v: f32, c: u32) -> f32 { return (v - mean[c]) * invstd[c] * scale_of(c) + shift_of(c); }
+
+// What a fused rectifier passes back of the gradient g at z (all of it where z > 0, as leaky_relu_backward).
+fn rectified_grad(g: f32, z: f32) -> f32 {
+  if (p.rectify == 0u) { return g; }
+  return select(p.slope * g, g, z > 0.0);
+}
+
+// y = z, or the fused rectifier's z > 0 ? z : slope * z; elementwise. The
+// backward kernels recompute z from x (the same expression), so the
+// rectifier's input need not be stored.
 @compute @workgroup_size(256)
 fn normalize(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = index(gid, nwg);
   if (i >= p.n) { return; }
-  let c = channel_of(i);
-  y[i] = (x[i] - mean[c]) * invstd[c] * scale_of(c) + shift_of(c);
+  let z = normalized(x[i], channel_of(i));
+  y[i] = select(z, select(p.slope * z, z, z > 0.0), p.rectify == 1u);
 }
 
-// Partial (c, k) of Σ dy and Σ dy * xhat, where xhat = (x - mean) * invstd.
+// Partial (c, k) of Σ dy and Σ dy * xhat, where xhat = (x - mean) * invstd
+// (dy being the gradient below the fused rectifier, when there is one).
 @compute @workgroup_size(256)
 fn backward_partial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = index(gid, nwg);
@@ -182,8 +196,9 @@ fn backward_partial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_work
   var sums = vec2f(0.0);
   for (var cur = cursor_start(k); cur.n < p.batch; cur = cursor_next(cur)) {
     let at = address(cur, c);
-    let g = dy[at];
-    sums += vec2f(g, g * (x[at] - mu) * s);
+    let v = x[at];
+    let g = rectified_grad(dy[at], normalized(v, c));
+    sums += vec2f(g, g * (v - mu) * s);
   }
   partials_out[i] = sums;
 }
@@ -208,7 +223,7 @@ fn backward_input(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   if (i >= p.n) { return; }
   let c = channel_of(i);
   let s = invstd[c];
-  var g = dy[i];
+  var g = rectified_grad(dy[i], normalized(x[i], c));
   if (p.train == 1u) {
     let count = f32(p.batch * p.spatial);
     let xhat = (x[i] - mean[c]) * s;

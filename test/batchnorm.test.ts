@@ -2,7 +2,7 @@ import { test, assertClose, assertRejects } from "./harness.js";
 import { setup } from "./setup.js";
 import { gradcheck } from "./gradcheck.js";
 import { uniform } from "./random.js";
-import { tensor, F, scope, noGrad } from "../src/index.js";
+import { tensor, F, nn, scope, noGrad } from "../src/index.js";
 
 interface CpuBatchNorm {
   y: Float64Array;
@@ -209,6 +209,61 @@ test("batchnorm: OCGAN-sized inputs [64,256,4,4] and [64,16,32,32], forward and 
     const count = sizeOf(shape) / c;
     assertClose(await w.grad!.toArray(), new Float32Array(c), `dweight [${shape}]`, 1e-6 * count, 0);
     [w, b, x].forEach((t) => { t.grad?.dispose(); t.dispose(); });
+  }
+});
+
+test("batchnorm: a fused ReLU or leaky ReLU matches the CPU forward (train and eval) and, in evaluation, its finite differences", async () => {
+  await setup();
+  const leaky = (v: ArrayLike<number>, slope: number) => Float64Array.from(v, (z) => (z > 0 ? z : slope * z));
+  for (const [k, shape] of [[5, 3], [3, 4, 3, 3]].entries()) {
+    const d = channelData(shape, 300 + k);
+    for (const slope of [0, 0.2]) {
+      for (const training of [true, false]) {
+        const y = await scope(() => F.batchNorm(tensor(d.x, shape), tensor(d.rm, [shape[1]]), tensor(d.rv, [shape[1]]),
+          tensor(d.weight, [shape[1]]), tensor(d.bias, [shape[1]]), training, 0.1, 1e-5, slope)).toArray();
+        const want = leaky(cpuBatchNorm(d.x, shape, d.rm, d.rv, d.weight, d.bias, training).y, slope);
+        assertClose(y, want, `fused slope ${slope} training ${training} [${shape}]`, 1e-5, 1e-4);
+      }
+      // Finite differences in evaluation mode, with every z = (x - mean) * invstd * w + b at least 0.2 away
+      // from the kink at 0, where the derivative jumps. (In training a step of one x moves every z through
+      // the batch statistics, so some z may cross the kink: there the Sequential test below compares the
+      // fused gradients with those of the two separate ops, each checked by finite differences on its own.)
+      const c = shape[1];
+      const spatial = sizeOf(shape) / (shape[0] * c);
+      const z = uniform(sizeOf(shape), 310 + k, 0.2, 2).map((v, i) => (i % 2 ? -v : v));
+      const x = z.map((v, i) => {
+        const ch = Math.floor(i / spatial) % c;
+        return d.rm[ch] + (v - d.bias[ch]) * Math.sqrt(d.rv[ch] + 1e-5) / d.weight[ch];
+      });
+      await gradcheck(`batchNorm + leaky ReLU ${slope}, evaluation [${shape}]`, (xt) => {
+        return F.batchNorm(xt, tensor(d.rm, [c]), tensor(d.rv, [c]), tensor(d.weight, [c]), tensor(d.bias, [c]), false, 0.1, 1e-5, slope);
+      }, [{ data: x, shape }]);
+    }
+  }
+});
+
+test("batchnorm: nn.Sequential fuses a BatchNorm and the ReLU or LeakyReLU after it, with the same values and gradients as the two ops", async () => {
+  await setup();
+  const shape = [4, 3, 2, 2];
+  for (const act of [() => nn.ReLU(), () => nn.LeakyReLU(0.2)]) {
+    const bn = new nn.BatchNorm2d(3);
+    const net = new nn.Sequential(bn, act());
+    const x = uniform(sizeOf(shape), 400, -2, 2);
+    const run = (fused: boolean) => scope(() => {
+      const input = tensor(x, shape, { requiresGrad: true });
+      const out = fused ? net.forward(input) : net.layers[1].forward(F.batchNorm(input, null, null, bn.weight, bn.bias, true));
+      F.sum(F.mul(out, tensor(uniform(sizeOf(shape), 401), shape))).backward();
+      const grads = [input.grad!, bn.weight.grad!, bn.bias.grad!].map((g) => g.detach());
+      bn.weight.grad = null;
+      bn.bias.grad = null;
+      return [out.detach(), ...grads];
+    });
+    const [fused, plain] = [run(true), run(false)];
+    for (let i = 0; i < fused.length; i++) {
+      assertClose(await fused[i].toArray(), await plain[i].toArray(), `${net.layers[1].constructor.name} tensor ${i}`, 1e-6, 1e-5);
+    }
+    [...fused, ...plain].forEach((t) => t.dispose());
+    bn.dispose();
   }
 });
 

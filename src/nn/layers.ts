@@ -76,11 +76,12 @@ export class BatchNorm extends Module {
     this.runningMean = this.registerBuffer("running_mean", zeros([numFeatures]));
     this.runningVar = this.registerBuffer("running_var", ones([numFeatures]));
   }
-  forward(x: Tensor): Tensor {
+  /** `rectifierSlope`: a leaky ReLU (0: ReLU) that follows, fused into the same passes (Sequential does this). */
+  forward(x: Tensor, rectifierSlope: number | null = null): Tensor {
     if (x.shape.length !== this.rank) {
       throw new Error(`${this.constructor.name}: expected a rank-${this.rank} input, got shape [${x.shape}]`);
     }
-    return F.batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, this.training, this.momentum, this.eps);
+    return F.batchNorm(x, this.runningMean, this.runningVar, this.weight, this.bias, this.training, this.momentum, this.eps, rectifierSlope);
   }
 }
 
@@ -106,8 +107,21 @@ export class Lambda extends Module {
   }
 }
 
-export const ReLU = () => new Lambda("ReLU", F.relu);
-export const LeakyReLU = (slope = 0.01) => new Lambda(`LeakyReLU(${slope})`, (x) => F.leakyRelu(x, slope));
+/** ReLU (slope 0) and LeakyReLU: a Sequential fuses one that follows a BatchNorm into it. */
+export class Rectifier extends Module {
+  constructor(readonly slope: number) {
+    super();
+  }
+  get name(): string {
+    return this.slope === 0 ? "ReLU" : `LeakyReLU(${this.slope})`;
+  }
+  forward(x: Tensor): Tensor {
+    return this.slope === 0 ? F.relu(x) : F.leakyRelu(x, this.slope);
+  }
+}
+
+export const ReLU = () => new Rectifier(0);
+export const LeakyReLU = (slope = 0.01) => new Rectifier(slope);
 export const Tanh = () => new Lambda("Tanh", F.tanh);
 export const Sigmoid = () => new Lambda("Sigmoid", F.sigmoid);
 export const Flatten = () => new Lambda("Flatten", (x) => F.flatten(x, 1));
@@ -121,7 +135,16 @@ export class Sequential extends Module {
   }
   forward(x: Tensor): Tensor {
     let h = x;
-    for (const layer of this.layers) h = layer.forward(h);
+    for (let i = 0; i < this.layers.length; i++) {
+      const layer = this.layers[i];
+      const next = this.layers[i + 1];
+      if (layer instanceof BatchNorm && next instanceof Rectifier) {
+        h = layer.forward(h, next.slope); // one set of passes for both layers
+        i++;
+      } else {
+        h = layer.forward(h);
+      }
+    }
     return h;
   }
 }

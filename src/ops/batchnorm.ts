@@ -31,11 +31,11 @@ interface Geometry {
   splits: number;
 }
 
-type Flags = Partial<{ eps: number; momentum: number; update_running: number; has_weight: number; has_bias: number; train: number }>;
+type Flags = Partial<{ eps: number; momentum: number; update_running: number; has_weight: number; has_bias: number; train: number; rectify: number; slope: number }>;
 
 /** Every member of the shader's Params struct; each entry point reads those it needs. */
 function params(geo: Geometry, flags: Flags) {
-  return { ...geo, eps: 0, momentum: 0, update_running: 0, has_weight: 0, has_bias: 0, train: 0, ...flags };
+  return { ...geo, eps: 0, momentum: 0, update_running: 0, has_weight: 0, has_bias: 0, train: 0, rectify: 0, slope: 0, ...flags };
 }
 
 function run(entry: string, buffers: Record<string, GPUBuffer>, geo: Geometry, flags: Flags, invocations: number): void {
@@ -55,6 +55,11 @@ function checkChannelVector(name: string, t: Tensor | null, channels: number, x:
  * running = (1 - momentum) * running + momentum * batch statistic (unbiased
  * variance for runningVar). In evaluation, normalises with the running statistics.
  * weight and bias [C] are optional (null: 1 and 0).
+ *
+ * `rectifierSlope`, when given, fuses a leaky ReLU with that slope (0: ReLU)
+ * into the same passes: the result is F.leakyRelu(batchNorm(...), slope)
+ * without a pass over the data and a stored intermediate for the activation
+ * (nn.Sequential fuses a BatchNorm followed by a ReLU or LeakyReLU this way).
  */
 export function batchNorm(
   x: Tensor,
@@ -65,6 +70,7 @@ export function batchNorm(
   training = false,
   momentum = 0.1,
   eps = 1e-5,
+  rectifierSlope: number | null = null,
 ): Tensor {
   if (x.shape.length < 2) {
     throw new Error(`batchNorm: input must be [N, C] or [N, C, ...], got ${shapeString(x.shape)}`);
@@ -85,7 +91,8 @@ export function batchNorm(
   if (training && count <= 1) {
     throw new Error(`batchNorm: expected more than 1 value per channel when training, got input ${shapeString(x.shape)}`);
   }
-  const y = output(x.shape, "batchNorm");
+  const op = rectifierSlope === null ? "batchNorm" : "batchNormLeakyRelu";
+  const y = output(x.shape, op);
   if (x.size === 0) return y;
 
   // Partials per channel: never more than its elements (each partial holds at least one).
@@ -113,7 +120,7 @@ export function batchNorm(
       geo, { eps }, channels);
   }
 
-  const affine = { has_weight: weight ? 1 : 0, has_bias: bias ? 1 : 0 };
+  const affine = { has_weight: weight ? 1 : 0, has_bias: bias ? 1 : 0, rectify: rectifierSlope === null ? 0 : 1, slope: rectifierSlope ?? 0 };
   // A missing weight or bias still needs a buffer bound: x is only read, so it stands in.
   const weightBuffer = (weight ?? x).buffer;
   const biasBuffer = (bias ?? x).buffer;
@@ -121,14 +128,15 @@ export function batchNorm(
     geo, affine, x.size);
 
   const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
-  record("batchNorm", inputs, y, (dy) => {
+  record(op, inputs, y, (dy) => {
     // Σ dy and Σ dy * xhat per channel: the bias and weight gradients, and part of dx in training.
     let sumDy: Tensor | null = null;
     let sumDyXhat: Tensor | null = null;
     if (training || weight?.requiresGrad || bias?.requiresGrad) {
       const partials = output([channels, splits, 2], "batchNorm_backward_partials");
-      run("backward_partial", { x: x.buffer, dy: dy.buffer, mean: mean.buffer, invstd: invstd.buffer, partials_out: partials.buffer },
-        geo, {}, channels * splits);
+      run("backward_partial", {
+        x: x.buffer, dy: dy.buffer, mean: mean.buffer, invstd: invstd.buffer, weight: weightBuffer, bias: biasBuffer, partials_out: partials.buffer,
+      }, geo, affine, channels * splits);
       sumDy = output([channels], "batchNorm_backward_bias");
       sumDyXhat = output([channels], "batchNorm_backward_weight");
       run("backward_finalize", { partials: partials.buffer, sum_dy_out: sumDy.buffer, sum_dy_xhat_out: sumDyXhat.buffer },
@@ -139,7 +147,7 @@ export function batchNorm(
     if (x.requiresGrad) {
       dx = output(x.shape, "batchNorm_backward_x");
       run("backward_input", {
-        x: x.buffer, dy: dy.buffer, mean: mean.buffer, invstd: invstd.buffer, weight: weightBuffer,
+        x: x.buffer, dy: dy.buffer, mean: mean.buffer, invstd: invstd.buffer, weight: weightBuffer, bias: biasBuffer,
         sum_dy: (sumDy ?? mean).buffer, sum_dy_xhat: (sumDyXhat ?? mean).buffer, dx: dx.buffer,
       }, geo, { ...affine, train: training ? 1 : 0 }, x.size);
     }
