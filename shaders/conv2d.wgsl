@@ -12,23 +12,20 @@
 //                             convolution, direct: 8 images x 4 channels
 //   col2im                    the same dx from dcols [N, R, P] = wᵀ · dy, a
 //                             matrix product (matmul.wgsl) run before it
-//   conv2d_weight_grad        dw [Co, R] = Σ over (n, p) of dy · colsᵀ, an
-//                             implicit GEMM reading cols[n, r, p] straight from x
 //   conv_bias_grad, sum_chunks  the bias gradient and the adding of partial sums
+// (the weight gradient, and the variants with the layer's shape baked in,
+// are in conv2d_block.wgsl)
 //
 // Why blocks of outputs per invocation: SwiftShader runs invocations as SIMD
 // lanes and every load at a run-time index is a per-lane gather, so FMAs per
-// load is what pays (see block8x8.wgsl, which src/ops/conv.ts appends to this
-// file for conv2d_weight_grad). Accumulators are named variables, never a
+// load is what pays (see block8x8.wgsl). Accumulators are named variables, never a
 // dynamically indexed local array (which SwiftShader spills to memory). No
 // workgroup memory is used. Integer division is scalar and slow there, so no
 // kernel divides inside its loops. The grid may be 2-D (past 65535
 // workgroups), hence the row stride in invocation().
 //
-// Measured on SwiftShader, batch 64 (bench/results): the direct forward
-// reaches 1.2 to 2.2 GFLOP/s (7 to 13% of the FMA peak) on the large layers;
-// dX by product + col2im 2.1 to 3.2 GFLOP/s from 24 input channels up, 5 to
-// 9x the direct kernel on one input channel; the weight gradient 2.1 to 2.7.
+// How fast each runs where: bench/results (the kernels table, and the
+// variants timed per layer shape).
 
 struct ConvParams {
   N: u32, Ci: u32, H: u32, W: u32,      // x (conv input) shape
@@ -36,7 +33,6 @@ struct ConvParams {
   KH: u32, KW: u32,                     // kernel size
   SY: u32, SX: u32, PY: u32, PX: u32,   // stride and zero padding
   has_bias: u32,                        // 1 adds the bias (forward: bias[co]; input gradient: bias[ci])
-  images_per_group: u32,                // conv2d_weight_grad: images summed by one invocation
 }
 
 struct ReduceParams {
@@ -272,80 +268,6 @@ fn conv2d_input_grad_direct(@builtin(global_invocation_id) gid: vec3u, @builtin(
   store_dx(n0 + 7u, ci0, pos, positions, acc7 + b);
 }
 
-// ---------------------------------------------------------------------------
-// x at rows iy and columns ix of 4 windows (offsets img of their image and channel plane): 0 outside the image.
-fn x4(img: vec4i, iy: vec4i, ix: vec4i) -> vec4f {
-  let inside = (iy >= vec4i(0)) & (iy < vec4i(i32(p.H))) & (ix >= vec4i(0)) & (ix < vec4i(i32(p.W)));
-  let i = vec4u(select(vec4i(0), img + iy * i32(p.W) + ix, inside));
-  return select(vec4f(0.0), vec4f(x[i.x], x[i.y], x[i.z], x[i.w]), inside);
-}
-
-// ---------------------------------------------------------------------------
-// conv2d_weight_grad: dw [Co, R] = Σ over (n, p) of dy [Co, (n, p)] · cols [R, (n, p)]ᵀ,
-// an implicit GEMM reading cols from x. One invocation per 8x8 block
-// of dw (8 output channels x 8 taps r = (ci, ky, kx)) summed over one group
-// of images: with few weights (the one-input-channel first layer has 16 taps)
-// the images are split into groups, for parallelism, whose partial sums
-// partial[group, co, r] sum_chunks adds up. Per tap the invocation keeps the
-// channel plane and (ky, kx); the depth walks the group's pixels with running
-// (n, oy, ox) counters. Invocation order: tap blocks fastest, then channel
-// blocks, then groups.
-
-@compute @workgroup_size(64)
-fn conv2d_weight_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let id = invocation(gid, nwg);
-  let R = p.Ci * p.KH * p.KW;
-  let tap_blocks = (R + 7u) / 8u;
-  let co_blocks = (p.Co + 7u) / 8u;
-  let groups = p.N / p.images_per_group;
-  if (id >= tap_blocks * co_blocks * groups) { return; }
-  let r0 = (id % tap_blocks) * 8u;
-  let co0 = ((id / tap_blocks) % co_blocks) * 8u;
-  let group = id / (tap_blocks * co_blocks);
-
-  // The 8 taps (clamped): channel plane offset, ky, kx.
-  let KK = p.KH * p.KW;
-  let r_lo = min(vec4u(r0) + vec4u(0u, 1u, 2u, 3u), vec4u(R - 1u));
-  let r_hi = min(vec4u(r0) + vec4u(4u, 5u, 6u, 7u), vec4u(R - 1u));
-  let plane_lo = vec4i((r_lo / KK) * p.H * p.W);
-  let plane_hi = vec4i((r_hi / KK) * p.H * p.W);
-  let ky_lo = vec4i((r_lo % KK) / p.KW);
-  let ky_hi = vec4i((r_hi % KK) / p.KW);
-  let kx_lo = vec4i(r_lo % p.KW);
-  let kx_hi = vec4i(r_hi % p.KW);
-  // dy planes of the 8 channels (clamped).
-  let P = p.Ho * p.Wo;
-  let g_lo = min(vec4u(co0) + vec4u(0u, 1u, 2u, 3u), vec4u(p.Co - 1u)) * P;
-  let g_hi = min(vec4u(co0) + vec4u(4u, 5u, 6u, 7u), vec4u(p.Co - 1u)) * P;
-
-  var c = Block();
-  let n_end = (group + 1u) * p.images_per_group;
-  for (var n = group * p.images_per_group; n < n_end; n++) {
-    let img = vec4i(i32(n * p.Ci * p.H * p.W));
-    var d = n * p.Co * P;  // dy offset of (n, channel 0, pixel 0) + p
-    var top = -i32(p.PY);
-    for (var oy = 0u; oy < p.Ho; oy++) {
-      var left = -i32(p.PX);
-      for (var ox = 0u; ox < p.Wo; ox++) {
-        let a_lo = vec4f(dy[g_lo.x + d], dy[g_lo.y + d], dy[g_lo.z + d], dy[g_lo.w + d]);
-        let a_hi = vec4f(dy[g_hi.x + d], dy[g_hi.y + d], dy[g_hi.z + d], dy[g_hi.w + d]);
-        rank1(&c, a_lo, a_hi, x4(img + plane_lo, vec4i(top) + ky_lo, vec4i(left) + kx_lo),
-                  x4(img + plane_hi, vec4i(top) + ky_hi, vec4i(left) + kx_hi));
-        d++;
-        left += i32(p.SX);
-      }
-      top += i32(p.SY);
-    }
-  }
-
-  // partial[group, co, r] for the in-range channels and taps.
-  for (var i = 0u; i < 8u && co0 + i < p.Co; i++) {
-    let v = block_row(c, i);
-    for (var j = 0u; j < 8u && r0 + j < R; j++) {
-      partial[(group * p.Co + co0 + i) * R + r0 + j] = v[j / 4u][j % 4u];
-    }
-  }
-}
 
 // ---------------------------------------------------------------------------
 // col2im: dx[n, ci, iy, ix] = Σ of dcols[n, (ci, ky, kx), (oy, ox)] over the

@@ -1,14 +1,15 @@
 // Convolution kernels with the layer's shape baked in: every geometry value
 // below is an `override`, set when src/ops/conv.ts creates the pipeline for
 // one layer, so the compiler folds the index arithmetic and knows every loop's
-// trip count. They are candidates beside the kernels of conv2d.wgsl; the
-// engine times both on the adapter at hand and keeps the faster for each
-// layer (src/gpu/tuner.ts).
+// trip count. Where conv2d.wgsl has a kernel for the same pass, the engine
+// times both on the adapter at hand and keeps the faster for each layer
+// (src/gpu/tuner.ts).
 //
 // Same geometry as conv2d.wgsl (one conv2d):
 //     x [N, Ci, H, W]  --  w [Co, Ci, KH, KW], stride (SY, SX), padding (PY, PX)  -->  y [N, Co, Ho, Wo]
 //
-// Both kernels compute an 8x8 block per invocation (block8x8.wgsl, appended
+// The first two are candidates beside conv2d.wgsl's kernels, the weight
+// gradient is the only one of its pass. Each computes an 8x8 block per invocation (block8x8.wgsl, appended
 // by src/ops/conv.ts): 8 images (the block's rows) x 8 channels (its
 // columns), so each step loads 16 values for 64 multiply-adds. What sets them
 // apart from conv2d.wgsl's direct kernels is control flow: on SwiftShader the
@@ -21,6 +22,9 @@
 //                              output position x 8 images x 8 output channels
 //   conv2d_input_grad_phases   dx from dy and w (+ bias[ci]), the transposed
 //                              convolution: one dispatch per phase class (below)
+//   conv2d_weight_grad         dw [Co, R] = Σ over (n, p) of dy · colsᵀ, an
+//                              implicit GEMM reading cols[n, r, p] straight from x
+//                              (R = Ci·KH·KW taps r = (ci, ky, kx), P = Ho·Wo pixels p)
 //
 // bench/results (kernels, "choices") shows which one the tuner picked where.
 
@@ -38,6 +42,7 @@ override SX: u32;
 override PY: u32;
 override PX: u32;
 override HAS_BIAS: bool = false;
+override IMAGES_PER_GROUP: u32 = 1u; // conv2d_weight_grad: images summed by one invocation
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
@@ -45,6 +50,7 @@ override HAS_BIAS: bool = false;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 @group(0) @binding(4) var<storage, read> dy: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(6) var<storage, read_write> partial: array<f32>;
 
 const WG = 64u; // = every entry point's @workgroup_size
 
@@ -186,6 +192,81 @@ fn conv2d_input_grad_phases(@builtin(global_invocation_id) gid: vec3u, @builtin(
     let v = block_row(c, r);
     for (var e = 0u; e < 8u && ci0 + e < Ci; e++) {
       dx[(((n0 + r) * Ci + ci0 + e) * H + iy) * W + ix] = v[e / 4u][e % 4u] + b[e / 4u][e % 4u];
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// x at rows iy and columns ix of 4 windows (offsets img of their image and channel plane): 0 outside the image.
+fn x4(img: vec4i, iy: vec4i, ix: vec4i) -> vec4f {
+  let inside = (iy >= vec4i(0)) & (iy < vec4i(i32(H))) & (ix >= vec4i(0)) & (ix < vec4i(i32(W)));
+  let i = vec4u(select(vec4i(0), img + iy * i32(W) + ix, inside));
+  return select(vec4f(0.0), vec4f(x[i.x], x[i.y], x[i.z], x[i.w]), inside);
+}
+
+// ---------------------------------------------------------------------------
+// conv2d_weight_grad: dw [Co, R] = Σ over (n, p) of dy [Co, (n, p)] · cols [R, (n, p)]ᵀ,
+// an implicit GEMM reading cols from x. One invocation per 8x8 block
+// of dw (8 output channels x 8 taps r = (ci, ky, kx)) summed over one group
+// of images: with few weights (the one-input-channel first layer has 16 taps)
+// the images are split into groups, for parallelism, whose partial sums
+// partial[group, co, r] sum_chunks adds up. Per tap the invocation keeps the
+// channel plane and (ky, kx); the depth walks the group's pixels with running
+// (n, oy, ox) counters. Invocation order: tap blocks fastest, then channel
+// blocks, then groups.
+
+@compute @workgroup_size(64)
+fn conv2d_weight_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let id = invocation(gid, nwg);
+  let R = Ci * KH * KW;
+  let tap_blocks = (R + 7u) / 8u;
+  let co_blocks = (Co + 7u) / 8u;
+  let groups = N / IMAGES_PER_GROUP;
+  if (id >= tap_blocks * co_blocks * groups) { return; }
+  let r0 = (id % tap_blocks) * 8u;
+  let co0 = ((id / tap_blocks) % co_blocks) * 8u;
+  let group = id / (tap_blocks * co_blocks);
+
+  // The 8 taps (clamped): channel plane offset, ky, kx.
+  let KK = KH * KW;
+  let r_lo = min(vec4u(r0) + vec4u(0u, 1u, 2u, 3u), vec4u(R - 1u));
+  let r_hi = min(vec4u(r0) + vec4u(4u, 5u, 6u, 7u), vec4u(R - 1u));
+  let plane_lo = vec4i((r_lo / KK) * H * W);
+  let plane_hi = vec4i((r_hi / KK) * H * W);
+  let ky_lo = vec4i((r_lo % KK) / KW);
+  let ky_hi = vec4i((r_hi % KK) / KW);
+  let kx_lo = vec4i(r_lo % KW);
+  let kx_hi = vec4i(r_hi % KW);
+  // dy planes of the 8 channels (clamped).
+  let P = Ho * Wo;
+  let g_lo = min(vec4u(co0) + vec4u(0u, 1u, 2u, 3u), vec4u(Co - 1u)) * P;
+  let g_hi = min(vec4u(co0) + vec4u(4u, 5u, 6u, 7u), vec4u(Co - 1u)) * P;
+
+  var c = Block();
+  let n_end = (group + 1u) * IMAGES_PER_GROUP;
+  for (var n = group * IMAGES_PER_GROUP; n < n_end; n++) {
+    let img = vec4i(i32(n * Ci * H * W));
+    var d = n * Co * P;  // dy offset of (n, channel 0, pixel 0) + p
+    var top = -i32(PY);
+    for (var oy = 0u; oy < Ho; oy++) {
+      var left = -i32(PX);
+      for (var ox = 0u; ox < Wo; ox++) {
+        let a_lo = vec4f(dy[g_lo.x + d], dy[g_lo.y + d], dy[g_lo.z + d], dy[g_lo.w + d]);
+        let a_hi = vec4f(dy[g_hi.x + d], dy[g_hi.y + d], dy[g_hi.z + d], dy[g_hi.w + d]);
+        rank1(&c, a_lo, a_hi, x4(img + plane_lo, vec4i(top) + ky_lo, vec4i(left) + kx_lo),
+                  x4(img + plane_hi, vec4i(top) + ky_hi, vec4i(left) + kx_hi));
+        d++;
+        left += i32(SX);
+      }
+      top += i32(SY);
+    }
+  }
+
+  // partial[group, co, r] for the in-range channels and taps.
+  for (var i = 0u; i < 8u && co0 + i < Co; i++) {
+    let v = block_row(c, i);
+    for (var j = 0u; j < 8u && r0 + j < R; j++) {
+      partial[(group * Co + co0 + i) * R + r0 + j] = v[j / 4u][j % 4u];
     }
   }
 }

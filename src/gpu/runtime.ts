@@ -40,6 +40,7 @@ export interface ProfileEntry {
 
 const PROFILE_QUERIES = 4096; // two timestamps per dispatch, resolved at every flush
 const TUNE_BATCH_MS = 20; // a timed batch of one variant lasts at least this long (or 64 runs)
+const TUNE_ROUNDS = 5; // timed batches of each variant, interleaved
 
 export class GpuError extends Error {
   override name = "GpuError";
@@ -364,9 +365,11 @@ export class Runtime {
 
   /**
    * Times the kernel variants of every shape the ops have met since the last
-   * call and keeps the fastest of each. A variant's time is the median of
-   * three batches of runs: GPU time from timestamp queries where the adapter
-   * has them (no submit or wait counted), else wall time to completion.
+   * call and keeps the fastest of each. Each variant runs in batches long
+   * enough to time, the variants' batches interleaved over several rounds
+   * (so a busy moment of the machine falls on all of them), and its time is
+   * the median: GPU time from timestamp queries where the adapter has them
+   * (no submit or wait counted), else wall time to completion.
    */
   async tune(log?: (line: string) => void): Promise<TuneResult[]> {
     const timestamps = this.device.features.has("timestamp-query");
@@ -379,13 +382,19 @@ export class Runtime {
       const gpu = timestamps ? (await this.stopProfile()).reduce((t, k) => t + k.ms, 0) : wall;
       return gpu / reps;
     };
-    return this.tuner.tune(async (record) => {
-      await batch(record, 1); // compiles the pipelines, fills the pool
-      let reps = 1;
-      let first = await batch(record, reps);
-      while (first * reps < TUNE_BATCH_MS && reps < 64) first = await batch(record, (reps *= 2));
-      const samples = [first, await batch(record, reps), await batch(record, reps)].sort((a, b) => a - b);
-      return samples[1];
+    return this.tuner.tune(async (records) => {
+      const reps: number[] = [];
+      for (const record of records) {
+        await batch(record, 1); // compiles the pipelines, fills the pool
+        let n = 1;
+        for (let ms = await batch(record, n); ms * n < TUNE_BATCH_MS && n < 64; ms = await batch(record, n)) n *= 2;
+        reps.push(n);
+      }
+      const samples: number[][] = records.map(() => []);
+      for (let round = 0; round < TUNE_ROUNDS; round++) {
+        for (const [i, record] of records.entries()) samples[i].push(await batch(record, reps[i]));
+      }
+      return samples.map((s) => s.sort((a, b) => a - b)[s.length >> 1]);
     }, log);
   }
 

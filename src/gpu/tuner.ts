@@ -28,8 +28,8 @@ export interface TuneResult {
   ms: Record<string, number>;
 }
 
-/** Runs `record` repeatedly and returns the median milliseconds of one run. */
-export type Timer = (record: () => void) => Promise<number>;
+/** Runs each of `records` repeatedly and returns the median milliseconds of one run of each. */
+export type Timer = (records: (() => void)[]) => Promise<number[]>;
 
 const key = (family: string, shape: string) => `${family} ${shape}`;
 
@@ -73,8 +73,8 @@ export class Tuner {
     this.pending.clear();
     const done: TuneResult[] = [];
     for (const trial of trials) {
-      const ms: Record<string, number> = {};
-      for (const variant of trial.variants) ms[variant] = await time(() => trial.run(variant));
+      const times = await time(trial.variants.map((variant) => () => trial.run(variant)));
+      const ms = Object.fromEntries(trial.variants.map((v, i) => [v, times[i]]));
       const chosen = trial.variants.reduce((best, v) => (ms[v] < ms[best] ? v : best));
       this.choices.set(key(trial.family, trial.shape), chosen);
       const result = { family: trial.family, shape: trial.shape, chosen, ms };

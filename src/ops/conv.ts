@@ -6,7 +6,7 @@
 //   convForward     y  = conv(x, w) (+ b)
 //   convInputGrad   dx = the transposed convolution of dy with w (+ b)
 //   convWeightGrad  dw = the correlation of x with dy summed over the batch:
-//                   an implicit GEMM (shaders/conv2d.wgsl)
+//                   an implicit GEMM (shaders/conv2d_block.wgsl)
 // conv2d uses them as forward, dX and dW. A transposed convolution is the same
 // geometry read backwards: its input plays dy, its output plays x, and its
 // weight [Cin, Cout, KH, KW] is exactly a conv2d weight [Co, Ci, KH, KW]. So
@@ -57,13 +57,12 @@ const WEIGHT_GRAD_TARGET_INVOCATIONS = 512;
 /** Bias gradient: elements of one channel summed by one invocation. */
 const BIAS_GRAD_CHUNK = 1024;
 
-/** conv2d.wgsl and conv2d_block.wgsl with the 8x8 block of their products appended. */
-const conv2dSource = withBlock8x8(conv2dWgsl);
+/** conv2d_block.wgsl with the 8x8 block of its products appended. */
 const conv2dBlockSource = withBlock8x8(conv2dBlockWgsl);
 const blocks = (n: number) => Math.ceil(n / BLOCK);
 
 function launch(entry: string, buffers: Record<string, GPUBuffer>, params: Record<string, number>, invocations: number): void {
-  const k = kernel("conv2d.wgsl", conv2dSource, entry);
+  const k = kernel("conv2d.wgsl", conv2dWgsl, entry);
   runtime().launch(k, buffers, params, grid(Math.ceil(invocations / WORKGROUP)));
 }
 
@@ -96,8 +95,8 @@ function pickVariant(family: string, g: Geometry, variants: readonly string[], i
   });
 }
 
-function convParams(g: Geometry, hasBias: boolean, imagesPerGroup = 1): Record<string, number> {
-  return { ...g, has_bias: hasBias ? 1 : 0, images_per_group: imagesPerGroup };
+function convParams(g: Geometry, hasBias: boolean): Record<string, number> {
+  return { ...g, has_bias: hasBias ? 1 : 0 };
 }
 
 // The default order of the input gradient's variants, the rule measured with
@@ -222,7 +221,7 @@ function convWeightGrad(g: Geometry, x: Tensor, dy: Tensor, op: string): Tensor 
   while (g.N % perGroup !== 0) perGroup--;
   const groups = Math.max(1, g.N / perGroup);
   return summedOverChunks(output([g.Co, g.Ci, g.KH, g.KW], op), weights, groups, op, (partial) => {
-    launch("conv2d_weight_grad", { x: x.buffer, dy: dy.buffer, partial: partial.buffer }, convParams(g, false, perGroup), outputBlocks * groups);
+    launchBlock("conv2d_weight_grad", { ...blockConstants(g, false), IMAGES_PER_GROUP: perGroup }, { x: x.buffer, dy: dy.buffer, partial: partial.buffer }, outputBlocks * groups);
   });
 }
 
