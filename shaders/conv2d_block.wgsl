@@ -52,7 +52,10 @@ override IMAGES_PER_GROUP: u32 = 1u; // conv2d_weight_grad: images summed by one
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(6) var<storage, read_write> partial: array<f32>;
 
-const WG = 64u; // = every entry point's @workgroup_size
+// Invocations per workgroup. Where a layer has few invocations (8 images x 8
+// channels each), smaller workgroups spread them better over the adapter's
+// threads; src/ops/conv.ts offers 64 and 16 as variants to the tuner.
+override WG: u32 = 64u;
 
 fn invocation(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
 
@@ -75,7 +78,7 @@ fn bias8(c0: u32, count: u32) -> array<vec4f, 2> {
 // the input channels the inner one, whose loads step by one plane (x) and by
 // KH*KW (w).
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn conv2d_forward_block(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let id = invocation(gid, nwg);
   let positions = Ho * Wo;
@@ -146,7 +149,7 @@ override I1: u32 = 0u;
 override TY: u32 = 0u;
 override TX: u32 = 0u;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn conv2d_input_grad_phases(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let id = invocation(gid, nwg);
   let cols = I1 - I0;
@@ -215,7 +218,7 @@ fn x4(img: vec4i, iy: vec4i, ix: vec4i) -> vec4f {
 // (n, oy, ox) counters. Invocation order: tap blocks fastest, then channel
 // blocks, then groups.
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn conv2d_weight_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let id = invocation(gid, nwg);
   let R = Ci * KH * KW;

@@ -20,9 +20,11 @@
 //                            clipped to the image per invocation
 //                  "block"   shaders/conv2d_block.wgsl, 8 images x 8 channels,
 //                            the layer's shape baked in, the same taps in every lane
+//                            ("block16": 16 invocations a workgroup instead of 64)
 //   convInputGrad  "direct"  as convForward's, a gather over the taps that reach
 //                  "gemm"    a product dcols = wᵀ·dy (shaders/matmul.wgsl), then col2im
 //                  "phases"  shaders/conv2d_block.wgsl, one dispatch per stride phase
+//                            (and "phases16")
 // Untimed, a shape runs the first variant listed for it (the rule measured
 // before the tuner existed). Every variant is tested against the CPU.
 import { record, type Tensor } from "../autograd/tensor.js";
@@ -48,7 +50,7 @@ interface Geometry {
   SY: number; SX: number; PY: number; PX: number;
 }
 
-const WORKGROUP = 64; // every entry point of conv2d.wgsl
+const WORKGROUP = 64; // every entry point of conv2d.wgsl, and conv2d_block.wgsl's default
 /** One invocation of the direct kernels (forward, input gradient): one position x 8 images x 4 channels. */
 const DIRECT_IMAGES = 8;
 const DIRECT_CHANNELS = 4;
@@ -66,11 +68,14 @@ function launch(entry: string, buffers: Record<string, GPUBuffer>, params: Recor
   runtime().launch(k, buffers, params, grid(Math.ceil(invocations / WORKGROUP)));
 }
 
-/** Launches an entry point of conv2d_block.wgsl, whose geometry is baked in as override constants. */
-function launchBlock(entry: string, constants: Record<string, number>, buffers: Record<string, GPUBuffer>, invocations: number): void {
-  const k = kernel("conv2d_block.wgsl", conv2dBlockSource, entry, constants);
-  runtime().launch(k, buffers, {}, grid(Math.ceil(invocations / WORKGROUP)));
+/** Launches an entry point of conv2d_block.wgsl, whose geometry (and workgroup size) is baked in as override constants. */
+function launchBlock(entry: string, constants: Record<string, number>, buffers: Record<string, GPUBuffer>, invocations: number, workgroup = WORKGROUP): void {
+  const k = kernel("conv2d_block.wgsl", conv2dBlockSource, entry, { ...constants, WG: workgroup });
+  runtime().launch(k, buffers, {}, grid(Math.ceil(invocations / workgroup)));
 }
+
+/** The workgroup size a conv2d_block.wgsl variant's name asks for: "block16" runs 16 invocations a workgroup, "block" the default. */
+const workgroupOf = (variant: string) => Number(/\d+$/.exec(variant)?.[0] ?? WORKGROUP);
 
 function blockConstants(g: Geometry, hasBias: boolean): Record<string, number> {
   const { N, Ci, H, W, Co, Ho, Wo, KH, KW, SY, SX, PY, PX } = g;
@@ -108,12 +113,12 @@ function convParams(g: Geometry, hasBias: boolean): Record<string, number> {
 const GEMM_MIN_CHANNELS = 24;
 /** Every kernel variant of each tuned pass, by the tuner's family name (the tests run each one). */
 export const CONV_KERNEL_VARIANTS = {
-  conv2d_forward: ["direct", "block"],
-  conv2d_input_grad: ["direct", "gemm", "phases"],
+  conv2d_forward: ["direct", "block", "block16"],
+  conv2d_input_grad: ["direct", "gemm", "phases", "phases16"],
 } as const;
 const FORWARD_VARIANTS = CONV_KERNEL_VARIANTS.conv2d_forward;
 const inputGradVariants = (g: Geometry): readonly string[] =>
-  g.Ci === 1 || g.Ci >= GEMM_MIN_CHANNELS ? ["gemm", "direct", "phases"] : ["direct", "gemm", "phases"];
+  g.Ci === 1 || g.Ci >= GEMM_MIN_CHANNELS ? ["gemm", "direct", "phases", "phases16"] : ["direct", "gemm", "phases", "phases16"];
 
 /** y [N, Co, Ho, Wo] = conv(x [N, Ci, H, W], w) + b[co]. */
 function convForward(g: Geometry, x: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
@@ -126,8 +131,8 @@ function convForwardBy(variant: string, g: Geometry, x: Tensor, w: Tensor, b: Te
   const y = output([g.N, g.Co, g.Ho, g.Wo], op);
   // Without a bias the kernels never read `bias`; any buffer fills the binding.
   const bias = (b ?? w).buffer;
-  if (variant === "block") {
-    launchBlock("conv2d_forward_block", blockConstants(g, b !== null), { x: x.buffer, w: w.buffer, bias, y: y.buffer }, g.Ho * g.Wo * blocks(g.N) * blocks(g.Co));
+  if (variant.startsWith("block")) {
+    launchBlock("conv2d_forward_block", blockConstants(g, b !== null), { x: x.buffer, w: w.buffer, bias, y: y.buffer }, g.Ho * g.Wo * blocks(g.N) * blocks(g.Co), workgroupOf(variant));
   } else {
     launch("conv2d_forward", { x: x.buffer, w: w.buffer, bias, y: y.buffer }, convParams(g, b !== null), g.Ho * g.Wo * Math.ceil(g.N / DIRECT_IMAGES) * Math.ceil(g.Co / DIRECT_CHANNELS));
   }
@@ -146,8 +151,8 @@ function convInputGradBy(variant: string, g: Geometry, dy: Tensor, w: Tensor, b:
   const buffers = { dy: dy.buffer, w: w.buffer, bias: (b ?? w).buffer, dx: dx.buffer };
   if (variant === "direct") {
     launch("conv2d_input_grad_direct", buffers, convParams(g, b !== null), g.H * g.W * Math.ceil(g.N / DIRECT_IMAGES) * Math.ceil(g.Ci / DIRECT_CHANNELS));
-  } else if (variant === "phases") {
-    inputGradByPhases(g, buffers, b !== null);
+  } else if (variant.startsWith("phases")) {
+    inputGradByPhases(g, buffers, b !== null, workgroupOf(variant));
   } else {
     inputGradByGemm(g, dy, w, b, dx, op);
   }
@@ -166,7 +171,7 @@ function phaseClass(phase: number, pad: number, stride: number, size: number, ke
 }
 
 /** The "phases" variant: one dispatch of conv2d_input_grad_phases per (row phase, column phase) class. */
-function inputGradByPhases(g: Geometry, buffers: Record<string, GPUBuffer>, hasBias: boolean): void {
+function inputGradByPhases(g: Geometry, buffers: Record<string, GPUBuffer>, hasBias: boolean, workgroup: number): void {
   const constants = blockConstants(g, hasBias);
   for (let phy = 0; phy < g.SY; phy++) {
     const rows = phaseClass(phy, g.PY, g.SY, g.H, g.KH);
@@ -175,7 +180,7 @@ function inputGradByPhases(g: Geometry, buffers: Record<string, GPUBuffer>, hasB
       const positions = (rows.end - rows.start) * (cols.end - cols.start);
       if (positions === 0) continue;
       const phase = { PHY: phy, PHX: phx, J0: rows.start, J1: rows.end, I0: cols.start, I1: cols.end, TY: rows.taps, TX: cols.taps };
-      launchBlock("conv2d_input_grad_phases", { ...constants, ...phase }, buffers, positions * blocks(g.N) * blocks(g.Ci));
+      launchBlock("conv2d_input_grad_phases", { ...constants, ...phase }, buffers, positions * blocks(g.N) * blocks(g.Ci), workgroup);
     }
   }
 }
