@@ -31,15 +31,16 @@ interface Geometry {
   splits: number;
 }
 
-type Flags = Partial<{ eps: number; momentum: number; update_running: number; has_weight: number; has_bias: number; train: number; rectify: number; slope: number }>;
+type Flags = Partial<{ eps: number; momentum: number; update_running: number; has_weight: number; has_bias: number; train: number; slope: number }>;
 
 /** Every member of the shader's Params struct; each entry point reads those it needs. */
 function params(geo: Geometry, flags: Flags) {
-  return { ...geo, eps: 0, momentum: 0, update_running: 0, has_weight: 0, has_bias: 0, train: 0, rectify: 0, slope: 0, ...flags };
+  return { ...geo, eps: 0, momentum: 0, update_running: 0, has_weight: 0, has_bias: 0, train: 0, slope: 0, ...flags };
 }
 
-function run(entry: string, buffers: Record<string, GPUBuffer>, geo: Geometry, flags: Flags, invocations: number): void {
-  launchElementwise(kernel(FILE, batchnormWgsl, entry), buffers, params(geo, flags), invocations);
+/** `rectify`: the kernel with a leaky ReLU fused in (the RECTIFY override), whose slope `flags` gives. */
+function run(entry: string, buffers: Record<string, GPUBuffer>, geo: Geometry, flags: Flags, invocations: number, rectify = false): void {
+  launchElementwise(kernel(FILE, batchnormWgsl, entry, rectify ? { RECTIFY: 1 } : undefined), buffers, params(geo, flags), invocations);
 }
 
 function checkChannelVector(name: string, t: Tensor | null, channels: number, x: Tensor): void {
@@ -120,12 +121,13 @@ export function batchNorm(
       geo, { eps }, channels);
   }
 
-  const affine = { has_weight: weight ? 1 : 0, has_bias: bias ? 1 : 0, rectify: rectifierSlope === null ? 0 : 1, slope: rectifierSlope ?? 0 };
+  const affine = { has_weight: weight ? 1 : 0, has_bias: bias ? 1 : 0, slope: rectifierSlope ?? 0 };
+  const rectify = rectifierSlope !== null;
   // A missing weight or bias still needs a buffer bound: x is only read, so it stands in.
   const weightBuffer = (weight ?? x).buffer;
   const biasBuffer = (bias ?? x).buffer;
   run("normalize", { x: x.buffer, mean: mean.buffer, invstd: invstd.buffer, weight: weightBuffer, bias: biasBuffer, y: y.buffer },
-    geo, affine, x.size);
+    geo, affine, x.size, rectify);
 
   const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
   record(op, inputs, y, (dy) => {
@@ -136,7 +138,7 @@ export function batchNorm(
       const partials = output([channels, splits, 2], "batchNorm_backward_partials");
       run("backward_partial", {
         x: x.buffer, dy: dy.buffer, mean: mean.buffer, invstd: invstd.buffer, weight: weightBuffer, bias: biasBuffer, partials_out: partials.buffer,
-      }, geo, affine, channels * splits);
+      }, geo, affine, channels * splits, rectify);
       sumDy = output([channels], "batchNorm_backward_bias");
       sumDyXhat = output([channels], "batchNorm_backward_weight");
       run("backward_finalize", { partials: partials.buffer, sum_dy_out: sumDy.buffer, sum_dy_xhat_out: sumDyXhat.buffer },
@@ -149,7 +151,7 @@ export function batchNorm(
       run("backward_input", {
         x: x.buffer, dy: dy.buffer, mean: mean.buffer, invstd: invstd.buffer, weight: weightBuffer, bias: biasBuffer,
         sum_dy: (sumDy ?? mean).buffer, sum_dy_xhat: (sumDyXhat ?? mean).buffer, dx: dx.buffer,
-      }, geo, { ...affine, train: training ? 1 : 0 }, x.size);
+      }, geo, { ...affine, train: training ? 1 : 0 }, x.size, rectify);
     }
     // The tape runs each rule once: the saved statistics are no longer needed.
     mean.dispose();
