@@ -85,6 +85,9 @@ export async function runBench(o: BenchOptions, host: BenchHost): Promise<void> 
     }
   }
 
+  // Every kernel choice the run timed, whichever part met the shape first.
+  await record("tuning", runtime().tuner.timings);
+
   if (o.parts.includes("tfjs")) {
     const stats = runtime().stats();
     log(`engine done (${stats.liveBuffers} live buffers, ${(stats.allocatedBytes / 2 ** 20).toFixed(0)} MiB pooled); TF.js:`);

@@ -234,15 +234,11 @@ function targets(results) {
   return lines;
 }
 
-/** The kernel variants the engine timed for each layer shape of an iteration, and the one it chose. */
-function choicesTable(its) {
-  const rows = [];
-  for (const r of its) {
-    for (const c of r.kernelChoices ?? []) {
-      rows.push([r.name, c.family, c.shape, Object.entries(c.ms).map(([v, ms]) => `${v} ${fix(ms)}`).join(", "), c.chosen]);
-    }
-  }
-  return rows.length ? table(["config", "pass", "shape", "variants (ms)", "chosen"], rows) : "";
+/** The kernel variants the engine timed for each layer shape (the whole run's, or else each iteration's), and the one it chose. */
+function choicesTable(results) {
+  const timed = results.tuning ?? results.iterations.flatMap((r) => r.kernelChoices ?? []);
+  const rows = timed.map((c) => [c.family, c.shape, Object.entries(c.ms).map(([v, ms]) => `${v} ${fix(ms)}`).join(", "), c.chosen]);
+  return rows.length ? table(["pass", "shape", "variants (ms)", "chosen"], rows) : "";
 }
 
 /** Where one profiled iteration's GPU time went, by kernel entry point (every shape summed). */
@@ -278,7 +274,7 @@ function printResults(results) {
   }
   if (results.iterations.length) {
     console.log(iterationTable(results.iterations) + "\n");
-    const choices = choicesTable(results.iterations);
+    const choices = choicesTable(results);
     if (choices) console.log("Kernel variants timed per layer shape (src/gpu/tuner.ts):\n\n" + choices + "\n");
     const profile = profileTable(results.iterations);
     if (profile) console.log("One profiled iteration (timestamp queries), by kernel:\n\n" + profile + "\n");
@@ -325,6 +321,7 @@ function record(section, data) {
   else if (section === "kernels") results.kernels = data;
   else if (section === "iteration") results.iterations.push(data);
   else if (section === "tfjs") results.tfjs.push(data);
+  else if (section === "tuning") results.tuning = data;
 }
 
 if (runner === "node") {
