@@ -88,7 +88,11 @@ export async function benchIteration(
     log(`  ${name}: warm-up took ${(warm / 1000).toFixed(2)} s; timing kernel variants...`);
     // As training does (src/ocgan/train.ts tuneKernels): choose the kernels before the timed iterations.
     const kernelChoices = await rt.tune((line) => log(`    ${line}`));
-    if (big) await once(true); // the tuned kernels' pipelines, at the real batch
+    if (big) {
+      // The small warm-up batch met other shapes: meet the real ones, and choose their kernels too.
+      await once(true);
+      kernelChoices.push(...(await rt.tune((line) => log(`    ${line}`))));
+    }
     const spots: number[] = [(await spotCheck()).fmaGflops];
     const samples: number[] = [];
     const counts = { dispatches: 0, submits: 0, readbacks: 0 };
