@@ -69,10 +69,10 @@ export async function validationMse(model: OcganModel, validation: Float32Array)
  * (src/gpu/tuner.ts) before training, so every iteration of the run computes
  * with the same kernels: one iteration and one validation pass of a throwaway
  * model of the same config meet the shapes (of training and of scoring), then
- * runtime().tune() times the
- * variants of those not chosen yet. Call it before building the model that
- * trains (building a model reseeds the random generator). Returns the number
- * of shapes timed (0 when stored choices covered them all).
+ * runtime().tune() times the variants of those not chosen yet. Call it before
+ * building the model that trains (building a model reseeds the random
+ * generator). Returns the number of shapes timed (0 when stored choices
+ * covered them all).
  */
 export async function tuneKernels(config: OcganConfig, data: TrainingData, log?: (line: string) => void): Promise<number> {
   const probe = new OcganModel(config);

@@ -117,8 +117,10 @@ export const CONV_KERNEL_VARIANTS = {
   conv2d_input_grad: ["direct", "gemm", "phases", "phases16"],
 } as const;
 const FORWARD_VARIANTS = CONV_KERNEL_VARIANTS.conv2d_forward;
-const inputGradVariants = (g: Geometry): readonly string[] =>
-  g.Ci === 1 || g.Ci >= GEMM_MIN_CHANNELS ? ["gemm", "direct", "phases", "phases16"] : ["direct", "gemm", "phases", "phases16"];
+const inputGradVariants = (g: Geometry): readonly string[] => {
+  const all = CONV_KERNEL_VARIANTS.conv2d_input_grad;
+  return g.Ci === 1 || g.Ci >= GEMM_MIN_CHANNELS ? ["gemm", ...all.filter((v) => v !== "gemm")] : all;
+};
 
 /** y [N, Co, Ho, Wo] = conv(x [N, Ci, H, W], w) + b[co]. */
 function convForward(g: Geometry, x: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
