@@ -10,11 +10,11 @@
 import { init } from "../src/index.js";
 import { fromData, type Tensor } from "../src/autograd/tensor.js";
 import { parseMnist, splitDigit, toModelInput, type MnistDataset } from "../src/ocgan/data.js";
-import { makeConfig, presets, type OcganConfig, type ModelKind } from "../src/ocgan/config.js";
+import { makeConfig, presets, sameRun, type OcganConfig, type ModelKind } from "../src/ocgan/config.js";
 import { OcganModel, type LossName } from "../src/ocgan/step.js";
 import { train, type Losses, type TrainHooks } from "../src/ocgan/train.js";
 import { evaluate, type Evaluation } from "../src/ocgan/evaluate.js";
-import { loadCheckpoint, readCheckpointHeader, type TrainingProgress } from "../src/ocgan/checkpoint.js";
+import { loadCheckpoint, readCheckpointHeader, freshProgress, stopReason, type TrainingProgress } from "../src/ocgan/checkpoint.js";
 import { byId, html, duration, num, nextTurn } from "./dom.js";
 import { drawLineChart, drawBarChart, type LineSeries } from "./charts.js";
 import { paintGrid, interleaveRows } from "./grids.js";
@@ -46,7 +46,7 @@ const COLORS: Record<LossName, string> = {
 const PRESET_NOTES: Record<string, string> = {
   tiny: "tiny: narrow nets (C = 4, d = 8), seconds per epoch even on a software GPU; for trying things out",
   fast: "fast: C = 8, d = 16, batch 32, lr 1e-3; minutes per epoch on a software GPU, seconds on a real one",
-  paper: "paper: the paper's widths (C = 64, d = 16), 30 epochs; wants a real GPU",
+  paper: "paper: the paper's widths (C = 64, d = 16), until the validation MSE stops improving; wants a real GPU",
 };
 
 // ---- page state ----
@@ -73,6 +73,7 @@ const ui = {
   preset: byId<HTMLSelectElement>("preset"),
   presetNote: byId("preset-note"),
   epochs: byId<HTMLInputElement>("epochs"),
+  patience: byId<HTMLInputElement>("patience"),
   batch: byId<HTMLInputElement>("batch"),
   seed: byId<HTMLInputElement>("seed"),
   baseline: byId<HTMLInputElement>("baseline"),
@@ -176,6 +177,7 @@ function setUpControls(): void {
     const p = presets[ui.preset.value] ?? loadedConfig;
     if (!p) return;
     ui.epochs.value = String(p.epochs);
+    ui.patience.value = String(p.patience);
     ui.batch.value = String(p.batch);
     ui.presetNote.textContent = PRESET_NOTES[ui.preset.value] ?? `${ui.preset.value}: from a loaded checkpoint`;
   };
@@ -186,7 +188,7 @@ function setUpControls(): void {
     updateButtons();
   });
   ui.model.addEventListener("change", updateButtons);
-  for (const input of [ui.digit, ui.epochs, ui.batch, ui.seed]) input.addEventListener("input", updateButtons);
+  for (const input of [ui.digit, ui.epochs, ui.patience, ui.batch, ui.seed]) input.addEventListener("input", updateButtons);
   const nets = byId("graph").querySelector(".legend.nets")!;
   nets.replaceChildren(...Object.entries(NET_COLORS).map(([name, color]) => html("span", {}, html("span", { class: "key", style: `background:${color}` }), ` ${name}`)));
 
@@ -221,6 +223,7 @@ function readConfig(): OcganConfig {
     digit,
     model: ui.model.value as ModelKind,
     epochs: integer(ui.epochs, "Epochs", 1, 1000),
+    patience: integer(ui.patience, "Patience", 0, 1000),
     batch: integer(ui.batch, "Batch", 1, trainCount),
     seed: integer(ui.seed, "Seed", 0, 2 ** 31 - 1),
   };
@@ -233,11 +236,9 @@ function readConfig(): OcganConfig {
   return makeConfig(preset, overrides);
 }
 
-const settingsKey = (c: OcganConfig) => JSON.stringify({ ...c, epochs: 0 });
-
 /** Whether Train continues `main` (same settings, a checkpoint, epochs left) rather than starting afresh. */
 function resumable(config: OcganConfig | null): boolean {
-  return !!(config && main?.last && settingsKey(main.model.config) === settingsKey(config) && main.progress.epoch < config.epochs);
+  return !!(config && main?.last && sameRun(main.model.config, config) && stopReason(main.progress, config) === null);
 }
 
 function tryConfig(): OcganConfig | null {
@@ -256,7 +257,7 @@ function updateButtons(): void {
   ui.stop.disabled = !training || stopRequested;
   ui.evaluate.disabled = busy || !main;
   ui.load.disabled = busy;
-  for (const el of [ui.digit, ui.model, ui.preset, ui.epochs, ui.batch, ui.seed]) el.disabled = busy;
+  for (const el of [ui.digit, ui.model, ui.preset, ui.epochs, ui.patience, ui.batch, ui.seed]) el.disabled = busy;
   ui.baseline.disabled = busy || ui.model.value !== "ocgan";
 }
 
@@ -282,7 +283,7 @@ function disposeRun(run: Run | null): void {
 }
 
 function newRun(label: string, model: OcganModel): Run {
-  return { label, model, progress: { epoch: 0, bestValidationMse: null, bestEpoch: null }, last: null, best: null, history: [], validation: [], evaluation: null, weightsEpoch: 0 };
+  return { label, model, progress: freshProgress(), last: null, best: null, history: [], validation: [], evaluation: null, weightsEpoch: 0 };
 }
 
 function modelLabel(c: OcganConfig): string {
@@ -358,7 +359,7 @@ async function startTraining(): Promise<void> {
   }
 }
 
-/** Trains `run` to its config's epochs; false when stopped. */
+/** Trains `run` until it stops by its patience or at its config's epochs; false when stopped by the user. */
 async function trainRun(run: Run, captureGraphOnce: boolean, then = ""): Promise<boolean> {
   const model = run.model;
   const c = model.config;
@@ -387,7 +388,8 @@ async function trainRun(run: Run, captureGraphOnce: boolean, then = ""): Promise
     byId("s-epoch").textContent = `${epoch + 1} / ${c.epochs}`;
     byId("s-iteration").textContent = `${iteration} / ${iterationsPerEpoch}`;
     byId("s-elapsed").textContent = duration(times.length ? times[times.length - 1] - times[0] : 0);
-    byId("s-left").textContent = Number.isFinite(perIteration) ? `${duration(left * perIteration)}${then}` : "–";
+    // With a patience the run may stop earlier: the cap's time is an upper bound.
+    byId("s-left").textContent = Number.isFinite(perIteration) ? `${c.patience > 0 ? "at most " : ""}${duration(left * perIteration)}${then}` : "–";
     byId("s-throughput").textContent = Number.isFinite(perIteration)
       ? `${(c.batch / (perIteration / 1000)).toFixed(0)} images/s · ${(perIteration / 1000).toFixed(2)} s/iteration`
       : "–";
@@ -634,6 +636,7 @@ async function loadFromFile(): Promise<void> {
     ui.digit.value = String(c.digit);
     ui.model.value = c.model;
     ui.epochs.value = String(c.epochs);
+    ui.patience.value = String(c.patience);
     ui.batch.value = String(c.batch);
     ui.seed.value = String(c.seed);
     ui.presetNote.textContent = PRESET_NOTES[c.preset] ?? `${c.preset}: from the loaded checkpoint`;
@@ -646,7 +649,7 @@ async function loadFromFile(): Promise<void> {
     updateDownloads();
     setPhase("idle", `loaded ${file.name}`);
     say(`Loaded ${file.name}: ${main.label}, preset ${c.preset}, digit ${c.digit}, epoch ${header.progress.epoch} of ${c.epochs}. ` +
-      (header.progress.epoch < c.epochs ? "Train resumes it; " : "Raise Epochs to train it further; ") + "Evaluate scores it now.");
+      (stopReason(header.progress, c) === null ? "Train resumes it; " : "Raise Epochs or Patience to train it further; ") + "Evaluate scores it now.");
   } catch (error) {
     model?.dispose();
     say(`Could not load ${file.name}: ${(error as Error).message}`, true);

@@ -8,7 +8,7 @@
 // with a one-line message naming the flag and what it accepts; the runner
 // prints it with a usage hint and exits with code 2.
 
-import { presets, type OcganConfig } from "../src/ocgan/config.js";
+import { presets, makeConfig, type OcganConfig } from "../src/ocgan/config.js";
 
 export class UsageError extends Error {
   override name = "UsageError";
@@ -33,6 +33,8 @@ export interface NumberOption extends OptionBase {
   max?: number;
   /** Require value > min instead of >= min. */
   minExclusive?: boolean;
+  /** Require value < max instead of <= max. */
+  maxExclusive?: boolean;
   /** Shown in --help instead of the default, when there is none (e.g. "from --preset"). */
   defaultText?: string;
 }
@@ -86,8 +88,10 @@ function describeAccepted(option: NumberOption | StringOption): string {
     return option.choices ? `one of ${option.choices.join(", ")}` : "a value";
   }
   const kind = option.integer ? "an integer" : "a number";
-  const { min, max, minExclusive } = option;
-  if (min !== undefined && max !== undefined) return `${kind} from ${min} to ${max}`;
+  const { min, max, minExclusive, maxExclusive } = option;
+  if (min !== undefined && max !== undefined) {
+    return minExclusive || maxExclusive ? `${kind} ${minExclusive ? ">" : ">="} ${min} and ${maxExclusive ? "<" : "<="} ${max}` : `${kind} from ${min} to ${max}`;
+  }
   if (min !== undefined) {
     if (option.integer && min === 1 && !minExclusive) return "a positive integer";
     if (min === 0 && minExclusive) return `a positive ${option.integer ? "integer" : "number"}`;
@@ -109,7 +113,7 @@ function convert(option: NumberOption | StringOption, raw: string): number | str
   if (!Number.isFinite(value)) throw accepted();
   if (option.integer && !Number.isSafeInteger(value)) throw accepted();
   if (option.min !== undefined && (option.minExclusive ? !(value > option.min) : !(value >= option.min))) throw accepted();
-  if (option.max !== undefined && !(value <= option.max)) throw accepted();
+  if (option.max !== undefined && (option.maxExclusive ? !(value < option.max) : !(value <= option.max))) throw accepted();
   return value;
 }
 
@@ -214,9 +218,15 @@ export const trainOptions = defineOptions([
   { name: "digit", type: "number", integer: true, min: 0, max: 9, default: presets.fast.digit, help: "the in-class digit" },
   { name: "preset", type: "string", choices: ["paper", "fast", "tiny"], default: "fast", help: "network widths and schedule: paper (C=64, d=16), fast, tiny (smoke test)" },
   { name: "model", type: "string", choices: ["ocgan", "ae", "dae"], default: "ocgan", help: "full OCGAN, or the plain / denoising auto-encoder baseline" },
-  { name: "epochs", type: "number", integer: true, min: 1, defaultText: presetDefault("epochs"), help: "training epochs" },
+  { name: "epochs", type: "number", integer: true, min: 1, defaultText: presetDefault("epochs"), help: "the most epochs to train; given without --patience, exactly this many (a quick look)" },
+  { name: "patience", type: "number", integer: true, min: 0, defaultText: presetDefault("patience"), help: "stop once the in-class validation MSE has not improved for N epochs (0: train all --epochs); the best epoch is evaluated" },
+  { name: "base", type: "number", integer: true, min: 1, defaultText: presetDefault("base"), help: "base width C of En, De and Cl" },
+  { name: "visual-base", type: "number", integer: true, min: 1, defaultText: presetDefault("visualBase"), help: "base width of the visual discriminator Dv" },
+  { name: "latent", type: "number", integer: true, min: 1, defaultText: presetDefault("latent"), help: "latent dimension d" },
   { name: "batch", type: "number", integer: true, min: 1, defaultText: presetDefault("batch"), help: "batch size" },
-  { name: "lr", type: "number", min: 0, minExclusive: true, defaultText: presetDefault("lr"), help: "Adam learning rate (betas 0.5, 0.999)" },
+  { name: "lr", type: "number", min: 0, minExclusive: true, defaultText: presetDefault("lr"), help: "Adam learning rate" },
+  { name: "beta1", type: "number", min: 0, max: 1, maxExclusive: true, defaultText: presetDefault("beta1"), help: "Adam's first-moment decay" },
+  { name: "beta2", type: "number", min: 0, max: 1, maxExclusive: true, defaultText: presetDefault("beta2"), help: "Adam's second-moment decay" },
   { name: "lambda", type: "number", min: 0, defaultText: presetDefault("lambda"), help: "weight of the reconstruction MSE in the generator loss" },
   { name: "sigma", type: "number", min: 0, defaultText: presetDefault("sigma"), help: "std of the input noise n, on the [-1, 1] scale" },
   { name: "mining-steps", type: "number", integer: true, min: 0, defaultText: presetDefault("miningSteps"), help: "gradient steps of informative-negative mining (0 = off)" },
@@ -236,3 +246,19 @@ export const trainOptions = defineOptions([
 ]);
 
 export type TrainArgs = ParsedArgs<typeof trainOptions>;
+
+/** The run's config: the preset's, with every option given on the command line applied. */
+export function configFromArgs(args: TrainArgs, model = args.model): OcganConfig {
+  const overrides: Partial<OcganConfig> = { model: model as OcganConfig["model"], digit: args.digit, seed: args.seed };
+  const numeric = ["epochs", "patience", "base", "visualBase", "latent", "batch", "lr", "beta1", "beta2", "lambda", "sigma", "miningSteps", "miningLr", "warmupEpochs"] as const;
+  for (const key of numeric) {
+    const value = args[key];
+    if (typeof value === "number") overrides[key] = value;
+  }
+  // --epochs alone asks for exactly that many epochs (a quick look), not for a cap the preset's patience may cut short.
+  if (args.epochs !== undefined && args.patience === undefined) overrides.patience = 0;
+  if (args.noLatentDisc) overrides.latentDisc = false;
+  if (args.noVisualDisc) overrides.visualDisc = false;
+  if (args.noClassifier) overrides.classifier = false;
+  return makeConfig(args.preset, overrides);
+}

@@ -11,8 +11,8 @@ import { mkdirSync, readFileSync, existsSync, accessSync, statSync, constants } 
 import { dirname, join, resolve, isAbsolute, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { homedir } from "node:os";
-import { parseArgs, formatHelp, trainOptions, UsageError, type TrainArgs } from "./args.js";
-import { makeConfig, type OcganConfig } from "../src/ocgan/config.js";
+import { parseArgs, formatHelp, trainOptions, configFromArgs, UsageError, type TrainArgs } from "./args.js";
+import { TRAINING_LENGTH, type OcganConfig } from "../src/ocgan/config.js";
 import { parseMnist, splitDigit } from "../src/ocgan/data.js";
 import { readCheckpointHeader } from "../src/ocgan/checkpoint.js";
 import type { Job, JobSummary } from "./job.js";
@@ -72,20 +72,6 @@ const FIXES: Record<string, string> = {
   EACCES: "the folder is writable again", EPERM: "the folder is writable again",
 };
 
-/** The run's config: the preset's, with every option given on the command line applied. */
-export function configFromArgs(args: TrainArgs, model = args.model): OcganConfig {
-  const overrides: Partial<OcganConfig> = { model: model as OcganConfig["model"], digit: args.digit, seed: args.seed };
-  const numeric = { epochs: "epochs", batch: "batch", lr: "lr", lambda: "lambda", sigma: "sigma", miningSteps: "miningSteps", miningLr: "miningLr", warmupEpochs: "warmupEpochs" } as const;
-  for (const [key, arg] of Object.entries(numeric)) {
-    const value = (args as Record<string, unknown>)[arg];
-    if (typeof value === "number") (overrides as Record<string, number>)[key] = value;
-  }
-  if (args.noLatentDisc) overrides.latentDisc = false;
-  if (args.noVisualDisc) overrides.visualDisc = false;
-  if (args.noClassifier) overrides.classifier = false;
-  return makeConfig(args.preset, overrides);
-}
-
 /**
  * Why `dir` cannot be used as the run folder, or null when it can: it must be
  * a writable folder, or not exist yet under a writable folder. Nothing is
@@ -133,7 +119,7 @@ function resumeProblem(file: string, config: OcganConfig): string | null {
   }
   const stored = header.config as unknown as Record<string, unknown>;
   const wanted = config as unknown as Record<string, unknown>;
-  const differing = Object.keys({ ...stored, ...wanted }).filter((key) => key !== "epochs" && JSON.stringify(stored[key]) !== JSON.stringify(wanted[key]));
+  const differing = Object.keys({ ...stored, ...wanted }).filter((key) => !TRAINING_LENGTH.has(key) && JSON.stringify(stored[key]) !== JSON.stringify(wanted[key]));
   if (differing.length) {
     const list = differing.map((key) => `${key} ${JSON.stringify(stored[key])} there, ${JSON.stringify(wanted[key])} here`).join(", ");
     return `${file} was written with other settings (${list})`;
@@ -192,6 +178,13 @@ function formatDuration(ms: number): string {
   return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
 }
 
+/** What stopped a run, for its summary line. */
+function stopText(r: { stopEpoch: number; stopReason: "patience" | "cap"; config: OcganConfig }): string {
+  return r.stopReason === "patience"
+    ? `converged: stopped at epoch ${r.stopEpoch}, ${r.config.patience} epochs without improvement`
+    : `stopped at the cap, epoch ${r.stopEpoch}${r.config.patience > 0 ? ", still improving within its patience" : ""}`;
+}
+
 function progressPrinter() {
   const tty = process.stderr.isTTY;
   let sessionStart: { name: string; done: number; ms: number } | null = null;
@@ -199,7 +192,9 @@ function progressPrinter() {
     if (event.kind === "stage") {
       process.stderr.write(`${tty ? "\r\x1b[K" : ""}[${event.name}] ${event.stage}\n`);
     } else if (event.kind === "epoch") {
-      const line = `[${event.name}] epoch ${event.epoch + 1}/${event.epochs} done: in-class validation MSE ${event.validationMse.toFixed(5)}${event.improved ? " (best so far)" : ""}`;
+      const waited = event.epoch + 1 - event.bestEpoch;
+      const patience = event.patience > 0 && !event.improved ? `; not better for ${waited} of ${event.patience} epochs (best: epoch ${event.bestEpoch})` : "";
+      const line = `[${event.name}] epoch ${event.epoch + 1}/${event.epochs} done: in-class validation MSE ${event.validationMse.toFixed(5)}${event.improved ? " (best so far)" : ""}${patience}`;
       process.stderr.write(`${tty ? "\r\x1b[K" : ""}${line}\n`);
     } else {
       const total = event.epochs * event.iterationsPerEpoch;
@@ -211,7 +206,9 @@ function progressPrinter() {
       const bar = "#".repeat(filled) + "-".repeat(width - filled);
       const l = event.losses;
       const losses = `cl ${l.classifier.toFixed(3)} dl ${l.latentDisc.toFixed(3)} dv ${l.visualDisc.toFixed(3)} mse ${l.genMse.toFixed(4)} gl ${l.genLatent.toFixed(3)} gv ${l.genVisual.toFixed(3)}`;
-      const line = `[${event.name}] [${bar}] epoch ${event.epoch + 1}/${event.epochs} it ${event.iteration + 1}/${event.iterationsPerEpoch} ${losses} | ${(rate / 1000).toFixed(2)} s/it, ${formatDuration(rate * (total - done))} left`;
+      // With a patience the bar and the time left are the cap's: an upper bound.
+      const left = `${event.patience > 0 ? "at most " : ""}${formatDuration(rate * (total - done))} left`;
+      const line = `[${event.name}] [${bar}] epoch ${event.epoch + 1}/${event.epochs} it ${event.iteration + 1}/${event.iterationsPerEpoch} ${losses} | ${(rate / 1000).toFixed(2)} s/it, ${left}`;
       if (tty) process.stderr.write(`\r\x1b[K${line.slice(0, process.stderr.columns ? process.stderr.columns - 1 : line.length)}`);
       else if (event.iteration + 1 === event.iterationsPerEpoch || done === 1) process.stderr.write(`${line}\n`);
     }
@@ -422,7 +419,7 @@ async function main(): Promise<void> {
   console.log(`adapter: ${summary.adapter}`);
   for (const r of summary.results) {
     const e = r.evaluation;
-    console.log(`${r.name.padEnd(6)} digit ${r.config.digit}: Protocol 1 AUC ${e.protocol1.auc.toFixed(4)}, Protocol 2 AUC ${e.protocol2.auc.toFixed(4)} (epoch ${r.selectedEpoch}/${r.config.epochs} by in-class validation MSE, training ${formatDuration(r.trainingMs)})`);
+    console.log(`${r.name.padEnd(6)} digit ${r.config.digit}: Protocol 1 AUC ${e.protocol1.auc.toFixed(4)}, Protocol 2 AUC ${e.protocol2.auc.toFixed(4)} (epoch ${r.selectedEpoch} by in-class validation MSE; ${stopText(r)}; training ${formatDuration(r.trainingMs)})`);
   }
   console.log("\nmean reconstruction error per test digit:");
   console.log(`digit  ${summary.results.map((r) => r.name.padStart(8)).join(" ")}`);

@@ -15,7 +15,7 @@
 // full config: change any setting and it is a new run.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve, relative, isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineOptions, parseArgs, formatHelp, UsageError, type ParsedArgs } from "./args.js";
@@ -32,11 +32,13 @@ const USAGE = "npm run reproduce -- [options]";
 
 export const reproduceOptions = defineOptions([
   { name: "preset", type: "string", choices: Object.keys(presets), default: "fast", help: "network widths and schedule of every run" },
-  { name: "parts", type: "string", default: "1,2,3", metavar: "LIST", help: "grid parts, in priority order: 1 OCGAN and AE, 2 two more OCGAN seeds, 3 the ablation (+Dl, +Dv) and DAE" },
+  { name: "parts", type: "string", default: "1,2,3", metavar: "LIST", help: "grid parts, in priority order: 1 OCGAN and AE, 2 both with the further seeds, 3 the ablation (+Dl, +Dv) and DAE" },
+  { name: "variants", type: "string", metavar: "LIST", defaultText: "all", help: "only these models of the parts chosen (ocgan, ae, ocgan-dl, ocgan-dl-dv, dae), e.g. ae to run the cheap baselines first" },
   { name: "digits", type: "string", default: "0,1,2,3,4,5,6,7,8,9", metavar: "LIST", help: "in-class digits, run in the order given" },
   { name: "seeds", type: "string", default: "1,2,3", metavar: "LIST", help: "seeds: parts 1 and 3 use the first, part 2 the others" },
-  { name: "epochs", type: "number", integer: true, min: 1, defaultText: "the preset's", help: "override the preset's epoch count (a new config, so new run ids)" },
-  { name: "shard", type: "string", metavar: "I/N", help: "run only the entries whose index % N == I (0 <= I < N), e.g. 0/2 and 1/2 on two machines" },
+  { name: "epochs", type: "number", integer: true, min: 1, defaultText: "the preset's", help: "override the preset's epoch cap (a new config, so new run ids)" },
+  { name: "patience", type: "number", integer: true, min: 0, defaultText: "the preset's", help: "override the preset's patience (0: train every epoch of the cap; a new config, so new run ids)" },
+  { name: "shard", type: "string", metavar: "I/N", defaultText: "from a Slurm array or Kubernetes Indexed Job, else 0/1", help: "run only the entries whose index % N == I (0 <= I < N), e.g. 0/2 and 1/2 on two machines" },
   { name: "dry-run", type: "flag", help: "list this shard's runs and which are done, in progress or to do; run nothing" },
   { name: "browser-ws", type: "string", metavar: "URL", help: "connect to a Playwright browser server (ws://host:port/...) instead of launching Chromium; the page server binds 127.0.0.1, so that browser must run on this host or through an SSH tunnel" },
   { name: "page-port", type: "number", integer: true, min: 0, max: 65535, default: 0, help: "port of the page server on 127.0.0.1 (0: any free port); fix it to forward it to a remote browser" },
@@ -80,6 +82,40 @@ function parseList(option: string, text: string, min: number, max: number, what:
   return values;
 }
 
+/**
+ * The shard a cluster's job array gives this process, or null outside one:
+ * a Slurm array job (SLURM_ARRAY_TASK_ID, counted from SLURM_ARRAY_TASK_MIN
+ * in steps of SLURM_ARRAY_TASK_STEP, SLURM_ARRAY_TASK_COUNT tasks) or a
+ * Kubernetes Indexed Job (JOB_COMPLETION_INDEX, with the Job's completions
+ * in REPRODUCE_SHARDS, which Kubernetes does not provide).
+ */
+export function shardFromEnvironment(env: NodeJS.ProcessEnv): { index: number; count: number; source: string } | null {
+  const int = (name: string): number => {
+    const text = env[name];
+    if (text === undefined || !/^\d+$/.test(text)) throw new UsageError(`${name} is ${text === undefined ? "not set" : JSON.stringify(text)}; a shard needs it as a whole number (or pass --shard I/N)`);
+    return Number(text);
+  };
+  if (env.SLURM_ARRAY_TASK_ID !== undefined) {
+    const min = env.SLURM_ARRAY_TASK_MIN !== undefined ? int("SLURM_ARRAY_TASK_MIN") : 0;
+    const step = env.SLURM_ARRAY_TASK_STEP !== undefined ? int("SLURM_ARRAY_TASK_STEP") : 1;
+    const id = int("SLURM_ARRAY_TASK_ID");
+    const count = int("SLURM_ARRAY_TASK_COUNT");
+    const index = (id - min) / (step || 1);
+    if (!Number.isInteger(index) || index < 0 || index >= count) {
+      throw new UsageError(`SLURM_ARRAY_TASK_ID ${id} is not one of the ${count} tasks from ${min} in steps of ${step}; use a plain range (--array=0-${count - 1}) or pass --shard I/N`);
+    }
+    return { index, count, source: `Slurm array task ${id}` };
+  }
+  if (env.JOB_COMPLETION_INDEX !== undefined) {
+    const index = int("JOB_COMPLETION_INDEX");
+    if (env.REPRODUCE_SHARDS === undefined) throw new UsageError("JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job) but REPRODUCE_SHARDS is not: set it to the Job's completions (docs/cluster/kubernetes-job.yaml does), or pass --shard I/N");
+    const count = int("REPRODUCE_SHARDS");
+    if (!(index < count)) throw new UsageError(`JOB_COMPLETION_INDEX ${index} is not below REPRODUCE_SHARDS ${count}`);
+    return { index, count, source: `Kubernetes completion index ${index}` };
+  }
+  return null;
+}
+
 export function parseShard(text: string): { index: number; count: number } {
   const match = /^(\d+)\/(\d+)$/.exec(text);
   const index = match ? Number(match[1]) : NaN;
@@ -104,22 +140,29 @@ export function runId(variant: Variant, config: OcganConfig): string {
 
 /**
  * The grid in priority order: part 1 (per digit: OCGAN, AE; first seed), part
- * 2 (OCGAN with each further seed, seed by seed over the digits), part 3 (per
- * digit the ablation AE, +Dl, +Dv, +Cl = OCGAN, and the DAE; first seed). A
- * run in several parts is listed once, where it first appears.
+ * 2 (OCGAN and AE with each further seed, seed by seed over the digits), part
+ * 3 (per digit the ablation AE, +Dl, +Dv, +Cl = OCGAN, and the DAE; first
+ * seed). A run in several parts is listed once, where it first appears;
+ * `variants` keeps only those models.
  */
-export function buildGrid(preset: string, parts: number[], digits: number[], seeds: number[], epochs?: number): GridEntry[] {
+export function buildGrid(
+  preset: string, parts: number[], digits: number[], seeds: number[],
+  length: { epochs?: number; patience?: number } = {}, variants: readonly Variant[] = Object.keys(VARIANTS) as Variant[],
+): GridEntry[] {
   const wanted: { part: number; variant: Variant; digit: number; seed: number }[] = [];
   for (const part of [1, 2, 3].filter((p) => parts.includes(p))) {
     if (part === 1) for (const digit of digits) for (const variant of ["ocgan", "ae"] as const) wanted.push({ part, variant, digit, seed: seeds[0] });
-    if (part === 2) for (const seed of seeds.slice(1)) for (const digit of digits) wanted.push({ part, variant: "ocgan", digit, seed });
+    if (part === 2) for (const seed of seeds.slice(1)) for (const digit of digits) for (const variant of ["ocgan", "ae"] as const) wanted.push({ part, variant, digit, seed });
     if (part === 3) for (const digit of digits) for (const variant of ["ae", "ocgan-dl", "ocgan-dl-dv", "ocgan", "dae"] as const) wanted.push({ part, variant, digit, seed: seeds[0] });
   }
   const entries: GridEntry[] = [];
   const byId = new Map<string, GridEntry>();
-  for (const { part, variant, digit, seed } of wanted) {
+  for (const { part, variant, digit, seed } of wanted.filter((w) => variants.includes(w.variant))) {
     const v = VARIANTS[variant];
-    const config = makeConfig(preset, { model: v.model, digit, seed, ...(epochs !== undefined ? { epochs } : {}), ...v.overrides });
+    const config = makeConfig(preset, {
+      model: v.model, digit, seed, ...v.overrides,
+      ...(length.epochs !== undefined ? { epochs: length.epochs } : {}), ...(length.patience !== undefined ? { patience: length.patience } : {}),
+    });
     const id = runId(variant, config);
     const known = byId.get(id);
     if (known) {
@@ -133,19 +176,30 @@ export function buildGrid(preset: string, parts: number[], digits: number[], see
   return entries;
 }
 
-/** npm start's arguments for one run (without the runner's). */
-export function startArgs(entry: GridEntry, out: string, epochs?: number): string[] {
+/** npm start's arguments for one run (without the runner's); the training length is always given, so a preset's change cannot alter a run. */
+export function startArgs(entry: GridEntry, out: string): string[] {
   const v = VARIANTS[entry.variant];
   return [
     "--preset", entry.config.preset, "--model", v.model, "--digit", String(entry.digit), "--seed", String(entry.seed),
-    ...(epochs !== undefined ? ["--epochs", String(epochs)] : []), ...v.flags, "--out", out,
+    "--epochs", String(entry.config.epochs), "--patience", String(entry.config.patience), ...v.flags, "--out", out,
   ];
 }
 
-/** The run records of a results file, by id; lines that are not whole records (a kill mid-append) are skipped. */
+/**
+ * The run records of the results file and of every other *.jsonl beside it
+ * (result files merged from other machines), by id; lines that are not whole
+ * records (a kill mid-append) are skipped. A run recorded in any of them is
+ * done.
+ */
 export function finishedRuns(file: string): Map<string, Record<string, unknown>> {
   const done = new Map<string, Record<string, unknown>>();
-  if (!existsSync(file)) return done;
+  const folder = dirname(file);
+  const files = [file, ...(existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith(".jsonl")).sort().map((f) => join(folder, f)) : [])];
+  for (const path of new Set(files)) if (existsSync(path)) readRecords(path, done);
+  return done;
+}
+
+function readRecords(file: string, done: Map<string, Record<string, unknown>>): void {
   for (const line of readFileSync(file, "utf8").split("\n")) {
     if (!line.trim()) continue;
     try {
@@ -155,7 +209,6 @@ export function finishedRuns(file: string): Map<string, Record<string, unknown>>
       // a line cut short: that run is not finished
     }
   }
-  return done;
 }
 
 function git(args: string[], cwd: string): string | null {
@@ -225,13 +278,21 @@ async function main(): Promise<void> {
   let parts: number[];
   let digits: number[];
   let seeds: number[];
-  let shard = { index: 0, count: 1 };
+  let variants: Variant[];
+  let shard = { index: 0, count: 1, source: "" };
   try {
     args = parseArgs(reproduceOptions, process.argv.slice(2));
     parts = parseList("parts", args.parts, 1, 3, "parts 1 to 3");
     digits = parseList("digits", args.digits, 0, 9, "digits 0 to 9");
     seeds = parseList("seeds", args.seeds, 0, 4294967295, "seeds (integers >= 0)");
-    if (args.shard !== undefined) shard = parseShard(args.shard);
+    const known = Object.keys(VARIANTS) as Variant[];
+    variants = args.variants === undefined ? known : args.variants.split(",").map((v) => v.trim() as Variant);
+    const unknown = variants.filter((v) => !known.includes(v));
+    if (!variants.length || unknown.length || new Set(variants).size !== variants.length) {
+      throw new UsageError(`--variants expects a comma-separated list of ${known.join(", ")} without repeats, got ${JSON.stringify(args.variants)}`);
+    }
+    if (args.shard !== undefined) shard = { ...parseShard(args.shard), source: "--shard" };
+    else shard = shardFromEnvironment(process.env) ?? shard;
     if (args.browserWs !== undefined && args.runner !== "chromium") throw new UsageError(`--browser-ws drives a browser, so it needs --runner chromium, got --runner ${args.runner}`);
     if (args.browserWs !== undefined && !/^wss?:\/\/[^/\s]+/.test(args.browserWs)) throw new UsageError(`--browser-ws expects a ws:// or wss:// address of a Playwright browser server, got ${JSON.stringify(args.browserWs)}`);
   } catch (error) {
@@ -245,13 +306,15 @@ async function main(): Promise<void> {
     }));
     return;
   }
-  const grid = buildGrid(args.preset, parts, digits, seeds, args.epochs);
+  const grid = buildGrid(args.preset, parts, digits, seeds, { epochs: args.epochs, patience: args.patience }, variants);
   const mine = grid.filter((e) => e.index % shard.count === shard.index);
   const resultsFile = resolve(args.results ?? join("results", `${args.preset}.jsonl`));
   const runsDir = resolve(args.runs);
   const done = finishedRuns(resultsFile);
-  const shardText = shard.count > 1 ? `, shard ${shard.index}/${shard.count}: ${mine.length} of them` : "";
-  console.log(`grid: ${grid.length} runs (preset ${args.preset}, parts ${parts.join(",")}, digits ${digits.join(",")}, seeds ${seeds.join(",")}${args.epochs !== undefined ? `, ${args.epochs} epochs` : ""})${shardText}; results: ${shown(resultsFile)}; run folders: ${shown(runsDir)}/<id>`);
+  const shardText = shard.count > 1 ? `, shard ${shard.index}/${shard.count}${shard.source !== "--shard" ? ` (${shard.source})` : ""}: ${mine.length} of them` : "";
+  const length = `${args.epochs !== undefined ? `, at most ${args.epochs} epochs` : ""}${args.patience !== undefined ? `, patience ${args.patience}` : ""}`;
+  const only = args.variants !== undefined ? `, only ${variants.join(",")}` : "";
+  console.log(`grid: ${grid.length} runs (preset ${args.preset}, parts ${parts.join(",")}, digits ${digits.join(",")}, seeds ${seeds.join(",")}${length}${only})${shardText}; results: ${shown(resultsFile)} (and every *.jsonl beside it); run folders: ${shown(runsDir)}/<id>`);
 
   const status = (entry: GridEntry): string => {
     const record = done.get(entry.id) as { auc?: { protocol1?: number; protocol2?: number } } | undefined;
@@ -324,7 +387,7 @@ async function main(): Promise<void> {
       ...(args.browserWs !== undefined ? ["--browser-ws", args.browserWs] : []),
       ...(args.pagePort ? ["--page-port", String(args.pagePort)] : []),
     ];
-    const own = startArgs(entry, runDir, args.epochs);
+    const own = startArgs(entry, runDir);
     const { code, signal, adapter, wallMs } = await runStart(main, [...own, ...runnerArgs]);
     if (code !== 0) {
       await lock.release();
@@ -354,6 +417,9 @@ async function main(): Promise<void> {
       selectedEpoch: result.selectedEpoch,
       selection: result.selection,
       bestValidationMse: result.bestValidationMse,
+      stopEpoch: result.stopEpoch,
+      stopReason: result.stopReason,
+      validationCurve: result.validationCurve,
       trainingMs: result.trainingMs,
       wallMs,
       resumedFromEpoch: resumedFrom,
@@ -363,7 +429,7 @@ async function main(): Promise<void> {
       commit,
       dirty,
       finishedAt: new Date().toISOString(),
-      command: shellLine(["npm", "start", "--", ...startArgs(entry, outArg, args.epochs)]),
+      command: shellLine(["npm", "start", "--", ...startArgs(entry, outArg)]),
       config: result.config,
     };
     // The results folder has one writer at a time too (shards may share it): wait for the other's append and render.

@@ -26,8 +26,8 @@ export const VARIANTS = [
   { variant: "dae", label: "DAE (not in the paper's ablation)", paper: null },
 ];
 
-/** The full grid per preset: parts 1 (OCGAN + AE), 2 (two more OCGAN seeds), 3 (Dl, Dv ablations and DAE), for ten digits. */
-const GRID = { digits: 10, ocganSeeds: 3, parts: { 1: 20, 2: 20, 3: 30 } };
+/** The full grid per preset: parts 1 (OCGAN + AE), 2 (both with two more seeds), 3 (Dl, Dv ablations and DAE), for ten digits. */
+const GRID = { digits: 10, seeds: 3, parts: { 1: 20, 2: 40, 3: 30 } };
 
 /**
  * Reads run records from .jsonl files. A line that is not a whole record (a
@@ -127,6 +127,81 @@ export function aucChart(perDigit, title) {
   return svg.join("\n");
 }
 
+/**
+ * What a seed fixes. Records with a patience in their config come from the
+ * commit that also mixed the digit into the seed (src/ocgan/config.ts,
+ * trainingSeed); older ones gave every digit the same initial weights.
+ */
+function seedText(records) {
+  return records.every((r) => "patience" in r.config)
+    ? "A seed, mixed with the digit, fixes the initial weights, the batch order and the noise: runs of one seed on different digits start from unrelated weights."
+    : "A seed fixes the initial weights (the same for every digit), the batch order and the noise.";
+}
+
+/**
+ * Whether the runs converged: how many stopped because their in-class
+ * validation MSE had not improved for their patience (selected epoch before
+ * the stop), and which stopped at the cap or trained a fixed length.
+ */
+function convergence(records) {
+  const byPatience = records.filter((r) => r.stopReason === "patience" && r.selectedEpoch < r.stopEpoch);
+  const capped = records.filter((r) => !byPatience.includes(r));
+  const lines = ["### Convergence", ""];
+  if (!capped.length) {
+    const stops = records.map((r) => r.stopEpoch);
+    lines.push(`Every run stopped by its patience (${records[0].config.patience} epochs without a lower in-class validation MSE), so every selected epoch lies before its stop: stops from epoch ${Math.min(...stops)} to ${Math.max(...stops)} (median ${median(stops)}). The curves:`, "");
+  } else {
+    const why = (r) => (r.stopReason === undefined ? `trained a fixed ${r.config.epochs} epochs` : r.stopReason === "cap" ? `reached the cap of ${r.config.epochs} epochs` : "stopped");
+    const reasons = [...new Set(capped.map(why))];
+    lines.push(`**NOT CONVERGED**: ${capped.length} of ${records.length} runs were not stopped by a patience (${reasons.join("; ")}); ${capped.filter((r) => r.selectedEpoch === (r.stopEpoch ?? r.config.epochs)).length} of them selected their last epoch, so their validation MSE was still falling when they stopped. Their numbers are those of undertrained models.`, "");
+  }
+  return lines;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * The in-class validation MSE after each epoch, one panel per digit: every
+ * OCGAN run (blue) and AE run (orange), a dot at the selected epoch, as SVG.
+ * Records without a curve (older ones) are left out.
+ */
+export function validationChart(records, title) {
+  const withCurve = records.filter((r) => Array.isArray(r.validationCurve) && r.validationCurve.length && (r.variant === "ocgan" || r.variant === "ae"));
+  if (!withCurve.length) return null;
+  const cols = 5, pw = 180, ph = 130, gap = 14, left = 40, top = 44, bottom = 30;
+  const W = left + cols * (pw + gap), H = top + 2 * (ph + gap + 12) + bottom;
+  const maxEpoch = Math.max(...withCurve.map((r) => r.validationCurve.length));
+  const values = withCurve.flatMap((r) => r.validationCurve.slice(1));
+  const lo = Math.min(...values), hi = Math.max(...withCurve.map((r) => r.validationCurve[Math.min(1, r.validationCurve.length - 1)]));
+  const colors = { ocgan: "#1f77b4", ae: "#ff7f0e" };
+  const svg = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`, `<text x="${left}" y="16" font-size="13" font-weight="bold">${escapeXml(title)}</text>`,
+    `<rect x="${left}" y="25" width="10" height="10" fill="${colors.ocgan}"/><text x="${left + 14}" y="34">OCGAN</text>`,
+    `<rect x="${left + 80}" y="25" width="10" height="10" fill="${colors.ae}"/><text x="${left + 94}" y="34">AE</text>`,
+    `<circle cx="${left + 150}" cy="30" r="3" fill="black"/><text x="${left + 158}" y="34">selected epoch (lowest validation MSE); the y axis starts after epoch 1</text>`];
+  for (let d = 0; d < GRID.digits; d++) {
+    const x0 = left + (d % cols) * (pw + gap);
+    const y0 = top + Math.floor(d / cols) * (ph + gap + 12);
+    const x = (e) => x0 + (pw * (e - 1)) / Math.max(1, maxEpoch - 1);
+    const y = (v) => y0 + ph * (1 - (Math.min(Math.max(v, lo), hi) - lo) / (hi - lo || 1));
+    svg.push(`<rect x="${x0}" y="${y0}" width="${pw}" height="${ph}" fill="none" stroke="#ccc"/><text x="${x0 + 4}" y="${y0 + 12}">digit ${d}</text>`);
+    if (d % cols === 0) svg.push(`<text x="${x0 - 4}" y="${y0 + 8}" text-anchor="end">${hi.toFixed(2)}</text><text x="${x0 - 4}" y="${y0 + ph}" text-anchor="end">${lo.toFixed(2)}</text>`);
+    if (d >= cols) svg.push(`<text x="${x0}" y="${y0 + ph + 12}">1</text><text x="${x0 + pw}" y="${y0 + ph + 12}" text-anchor="end">${maxEpoch}</text>`);
+    for (const r of withCurve.filter((r) => r.config.digit === d)) {
+      const points = r.validationCurve.map((v, e) => `${x(e + 1).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
+      const color = colors[r.variant];
+      svg.push(`<polyline points="${points}" fill="none" stroke="${color}" stroke-width="1.2" opacity="0.8"><title>${r.variant}, digit ${d}, seed ${r.config.seed}</title></polyline>`);
+      const sel = r.validationCurve[r.selectedEpoch - 1];
+      if (Number.isFinite(sel)) svg.push(`<circle cx="${x(r.selectedEpoch).toFixed(1)}" cy="${y(sel).toFixed(1)}" r="2.5" fill="black"/>`);
+    }
+  }
+  svg.push(`<text x="${W / 2}" y="${H - 6}" text-anchor="middle">epoch (in-class validation MSE after each)</text>`, "</svg>", "");
+  return svg.join("\n");
+}
+
 /** Runs of one variant on one digit. */
 function runsOf(records, variant, digit) {
   return records.filter((r) => r.variant === variant && r.config.digit === digit);
@@ -136,9 +211,11 @@ function runsOf(records, variant, digit) {
 function coverage(records) {
   const parts = { 1: 0, 2: 0, 3: 0 };
   for (let d = 0; d < GRID.digits; d++) {
-    const seeds = new Set(runsOf(records, "ocgan", d).map((r) => r.config.seed));
-    parts[1] += (seeds.size > 0) + (runsOf(records, "ae", d).length > 0);
-    parts[2] += Math.min(Math.max(seeds.size - 1, 0), GRID.ocganSeeds - 1);
+    for (const variant of ["ocgan", "ae"]) {
+      const seeds = new Set(runsOf(records, variant, d).map((r) => r.config.seed));
+      parts[1] += seeds.size > 0;
+      parts[2] += Math.min(Math.max(seeds.size - 1, 0), GRID.seeds - 1);
+    }
     parts[3] += ["ocgan-dl", "ocgan-dl-dv", "dae"].filter((v) => runsOf(records, v, d).length > 0).length;
   }
   const done = parts[1] + parts[2] + parts[3];
@@ -146,7 +223,7 @@ function coverage(records) {
   return { parts, done, total, complete: done === total };
 }
 
-function renderSection(records, title, chartFile) {
+function renderSection(records, title, charts) {
   const byVariant = (variant, digit, protocol = "protocol1") => runsOf(records, variant, digit).map((r) => r.auc[protocol]);
   const config = (records.find((r) => r.variant === "ocgan") ?? records[0]).config;
   const cover = coverage(records);
@@ -154,16 +231,19 @@ function renderSection(records, title, chartFile) {
   out.push(`## ${title}`, "");
   out.push(cover.complete
     ? `Complete: all ${cover.total} runs of the grid.`
-    : `**PARTIAL**: ${cover.done} of the grid's ${cover.total} runs have finished (part 1, OCGAN and AE: ${cover.parts[1]}/${GRID.parts[1]}; part 2, two more OCGAN seeds: ${cover.parts[2]}/${GRID.parts[2]}; part 3, ablation and DAE: ${cover.parts[3]}/${GRID.parts[3]}). Every number below is over the runs finished so far.`);
+    : `**PARTIAL**: ${cover.done} of the grid's ${cover.total} runs have finished (part 1, OCGAN and AE: ${cover.parts[1]}/${GRID.parts[1]}; part 2, both with two more seeds: ${cover.parts[2]}/${GRID.parts[2]}; part 3, ablation and DAE: ${cover.parts[3]}/${GRID.parts[3]}). Every number below is over the runs finished so far.`);
   out.push("");
-  const hyper = ["base", "visualBase", "latent", "batch", "epochs", "lr", "beta1", "beta2", "lambda", "miningSteps", "miningLr", "warmupEpochs"];
+  const hyper = ["base", "visualBase", "latent", "batch", "epochs", "patience", "lr", "beta1", "beta2", "lambda", "miningSteps", "miningLr", "warmupEpochs"];
   const sigmas = [...new Set(records.filter((r) => r.config.model !== "ae").map((r) => r.config.sigma))];
   if (config.preset !== "paper") out.push(`Preset \`${config.preset}\` is not the paper's network width and schedule (the \`paper\` preset is): these numbers say what this preset reaches, not whether the paper reproduces.`, "");
-  out.push(`Settings (preset \`${config.preset}\`): ${hyper.map((k) => `${k} ${config[k]}`).join(", ")}, sigma ${sigmas.length ? sigmas.join(" and ") : "—"} (the AE has sigma 0). Model selection: ${[...new Set(records.map((r) => r.selection))].join(", ")} (the epoch with the lowest in-class validation MSE, never anything out-of-class).`, "");
+  out.push(`Settings (preset \`${config.preset}\`): ${hyper.map((k) => `${k} ${config[k] ?? "—"}`).join(", ")}, sigma ${sigmas.length ? sigmas.join(" and ") : "—"} (the AE has sigma 0). Model selection: ${[...new Set(records.map((r) => r.selection))].join(", ")} (the epoch with the lowest in-class validation MSE, never anything out-of-class).`, "");
+
+  out.push(...convergence(records));
+  if (charts.validation) out.push(`![In-class validation MSE per epoch, every OCGAN and AE run](${charts.validation})`, "");
 
   // The paper's table: per digit, Protocol 1.
   out.push("### OCGAN per digit (AUC, Protocol 1: the paper's protocol)", "");
-  out.push("Ours: mean ± sample std over seeds (n = the number of seeds). A seed fixes the initial weights (the same for every digit), the batch order and the noise. Protocol 2 (all ten test pools) is our addition; the paper reports Protocol 1 for MNIST.", "");
+  out.push(`Ours: mean ± sample std over seeds (n = the number of seeds). ${seedText(records)} Protocol 2 (all ten test pools) is our addition; the paper reports Protocol 1 for MNIST.`, "");
   const rows = [];
   const ourMeans = [];
   for (let d = 0; d < GRID.digits; d++) {
@@ -199,11 +279,11 @@ function renderSection(records, title, chartFile) {
   out.push(table(["digit", "paper OCGAN", "ours OCGAN", "n", "ours − paper", "ours AE", "ours OCGAN, P2", "ours AE, P2"], rows));
   if (meanNote) out.push("", `Mean over digits${meanNote}. "of k": over the k digits with a run.`);
   if (seedsEverywhere.length >= 2) out.push("", `The mean's ± is the sample std over seeds ${seedsEverywhere.join(", ")} of the ten-digit mean.`);
-  out.push("", `![AUC per digit: the paper's OCGAN, ours (every seed) and our AE](${chartFile})`, "");
+  out.push("", `![AUC per digit: the paper's OCGAN, ours (every seed) and our AE](${charts.auc})`, "");
 
   // The ablation.
   out.push("### Ablation (mean AUC over digits, Protocol 1)", "");
-  out.push("Each component added to the one above, as in the paper's ablation. Per digit, a variant's value is the mean over its seeds (the ablation runs use one seed; OCGAN may have three).", "");
+  out.push("Each component added to the one above, as in the paper's ablation. Per digit, a variant's value is the mean over its seeds (the ablation runs use one seed; OCGAN and the AE may have three).", "");
   const ablation = VARIANTS.map(({ variant, label, paper }) => {
     const perDigit = Array.from({ length: GRID.digits }, (_, d) => byVariant(variant, d)).map((xs, d) => ({ d, xs })).filter((x) => x.xs.length);
     const p2 = Array.from({ length: GRID.digits }, (_, d) => byVariant(variant, d, "protocol2")).filter((x) => x.length).map(mean);
@@ -216,8 +296,10 @@ function renderSection(records, title, chartFile) {
   // each row is the same experiment with one component more.
   const present = VARIANTS.filter((v) => records.some((r) => r.variant === v.variant));
   const shared = Array.from({ length: GRID.digits }, (_, d) => d).filter((d) => present.every((v) => runsOf(records, v.variant, d).length));
-  const ablationSeeds = [...new Set(records.filter((r) => r.variant !== "ocgan").map((r) => r.config.seed))];
-  const moreSeeds = records.some((r) => r.variant === "ocgan" && r.config.seed !== ablationSeeds[0]);
+  // The ablation's seed: that of the variants only part 3 runs (OCGAN and the AE also have part 2's seeds).
+  const ablationOnly = records.filter((r) => r.variant !== "ocgan" && r.variant !== "ae");
+  const ablationSeeds = [...new Set((ablationOnly.length ? ablationOnly : records).map((r) => r.config.seed))];
+  const moreSeeds = records.some((r) => (r.variant === "ocgan" || r.variant === "ae") && r.config.seed !== ablationSeeds[0]);
   const likeForLike = present.length > 1 && shared.length > 0 && ablationSeeds.length === 1 && (shared.length < GRID.digits || moreSeeds);
   const header = ["model", "paper", "ours", "over digits", "ours, P2"];
   if (likeForLike) {
@@ -252,9 +334,9 @@ function renderSection(records, title, chartFile) {
   const adapters = [...new Set(records.map((r) => r.adapter))];
   const commits = [...new Set(records.map((r) => `${String(r.commit).slice(0, 10)}${r.dirty ? " (uncommitted changes)" : ""}`))];
   out.push(`Adapters: ${adapters.map((a) => `\`${a}\``).join(", ")}. Commits: ${commits.map((c) => `\`${c}\``).join(", ")}.`, "");
-  out.push(table(["digit", "model", "seed", "P1 AUC", "P2 AUC", "epoch", "training", "wall", "run id"], sorted.map((r) => [
+  out.push(table(["digit", "model", "seed", "P1 AUC", "P2 AUC", "selected of trained epochs", "training", "wall", "run id"], sorted.map((r) => [
     String(r.config.digit), r.variant, String(r.config.seed), r.auc.protocol1.toFixed(4), r.auc.protocol2.toFixed(4),
-    `${r.selectedEpoch}/${r.config.epochs}`, duration(r.trainingMs), duration(r.wallMs), `\`${r.id}\``,
+    r.stopEpoch === undefined ? `${r.selectedEpoch} of ${r.config.epochs}` : `${r.selectedEpoch} of ${r.stopEpoch}${r.stopReason === "cap" ? " (cap)" : ""}`, duration(r.trainingMs), duration(r.wallMs), `\`${r.id}\``,
   ])), "");
   out.push("<details><summary>The command that reruns each run on its own</summary>", "", "```sh", ...sorted.map((r) => r.command ?? `# ${r.id}: no command recorded`), "```", "", "</details>", "");
   return out.join("\n");
@@ -291,8 +373,12 @@ export function renderMarkdown(records, { sources = [], problems = [] } = {}) {
     const perDigit = Array.from({ length: GRID.digits }, (_, digit) => ({
       digit, paper: PAPER.perDigit[digit], ocgan: runsOf(rs, "ocgan", digit).map((r) => r.auc.protocol1), ae: runsOf(rs, "ae", digit).map((r) => r.auc.protocol1),
     }));
-    charts.push({ file, svg: aucChart(perDigit, `OCGAN on MNIST, preset ${preset}${k > 1 ? ` (set ${k})` : ""}: AUC per digit`) });
-    out.push(renderSection(rs, title, file));
+    const setName = `preset ${preset}${k > 1 ? ` (set ${k})` : ""}`;
+    charts.push({ file, svg: aucChart(perDigit, `OCGAN on MNIST, ${setName}: AUC per digit`) });
+    const curves = validationChart(rs, `In-class validation MSE per epoch, ${setName}`);
+    const validation = curves ? file.replace(/^auc-/, "validation-") : null;
+    if (curves) charts.push({ file: validation, svg: curves });
+    out.push(renderSection(rs, title, { auc: file, validation }));
   }
   if (problems.length) out.push("### Lines skipped", "", ...problems.map((p) => `- ${p}`), "");
   return { markdown: out.join("\n").replace(/\n{3,}/g, "\n\n"), charts };

@@ -2,7 +2,7 @@
 // usage error, both value forms, --help text, and a bounded fuzz.
 import { test, assert, assertRejects } from "./harness.js";
 import { mulberry32 } from "./random.js";
-import { parseArgs, formatHelp, trainOptions, defineOptions, UsageError, type TrainArgs } from "../cli/args.js";
+import { parseArgs, formatHelp, trainOptions, defineOptions, configFromArgs, UsageError, type TrainArgs } from "../cli/args.js";
 import { presets } from "../src/ocgan/config.js";
 
 function parse(...argv: string[]): TrainArgs {
@@ -26,7 +26,9 @@ test("args: every option, in --flag value and --flag=value forms", () => {
     "--digit", "3", "--epochs=20", "--preset", "paper", "--model=dae", "--seed", "7", "--out", "runs/x",
     "--resume=ckpt.safetensors", "--batch", "32", "--lr", "1e-3", "--lambda=500", "--sigma", "0.1",
     "--mining-steps", "0", "--mining-lr=0.05", "--warmup-epochs", "2", "--no-latent-disc", "--no-visual-disc", "--no-classifier", "--no-baseline",
+    "--patience", "5", "--base", "16", "--visual-base=12", "--latent", "32", "--beta1", "0.9", "--beta2=0.99",
   );
+  assert(a.patience === 5 && a.base === 16 && a.visualBase === 12 && a.latent === 32 && a.beta1 === 0.9 && a.beta2 === 0.99, "widths, patience and betas");
   assert(a.digit === 3 && a.epochs === 20 && a.preset === "paper" && a.model === "dae" && a.seed === 7, "first options");
   assert(a.out === "runs/x" && a.resume === "ckpt.safetensors", "strings");
   assert(a.batch === 32 && a.lr === 1e-3 && a.lambda === 500 && a.sigma === 0.1, "numbers");
@@ -52,6 +54,9 @@ test("args: each error is a one-line UsageError naming the flag and what it acce
     [["--lr", "0"], /--lr expects a positive number, got "0"/],
     [["--lr", "Infinity"], /--lr expects a positive number/],
     [["--sigma", "-0.1"], /--sigma expects a number >= 0/],
+    [["--beta2", "1"], /--beta2 expects a number >= 0 and < 1, got "1"/],
+    [["--patience", "1.5"], /--patience expects an integer >= 0/],
+    [["--latent", "0"], /--latent expects a positive integer/],
     [["--preset", "huge"], /--preset expects one of paper, fast, tiny, got "huge"/],
     [["--model", "vae"], /--model expects one of ocgan, ae, dae/],
     [["--digit"], /--digit needs a value: an integer from 0 to 9/],
@@ -74,7 +79,9 @@ test("args: --help text lists every option with its default and range", () => {
   for (const option of trainOptions) assert(help.includes(`--${option.name}`), `--${option.name} is listed`);
   assert(new RegExp(`--digit N\\s+the in-class digit \\(default: ${presets.fast.digit}\\) \\[an integer from 0 to 9\\]`).test(help), `digit line in\n${help}`);
   assert(/--preset paper\|fast\|tiny/.test(help), "choices shown");
-  assert(/--epochs N\s+training epochs \(default: from --preset: paper \d+, fast \d+, tiny \d+\)/.test(help), `epochs default text in\n${help}`);
+  assert(/--epochs N\s+the most epochs to train; .*\(default: from --preset: paper \d+, fast \d+, tiny \d+\)/.test(help), `epochs default text in\n${help}`);
+  assert(/--patience N\s+stop once the in-class validation MSE has not improved for N epochs .*\(default: from --preset: paper 20, fast 20, tiny 0\) \[an integer >= 0\]/.test(help), `patience line in\n${help}`);
+  assert(/--beta1 X\s+Adam's first-moment decay \(default: 0\.5, from --preset\) \[a number >= 0 and < 1\]/.test(help), `beta1 line in\n${help}`);
   assert(/--lambda X\s+weight of the reconstruction MSE .*\(default: 10, from --preset\)/.test(help), "a default all presets share");
   assert(/--lr X\s+Adam learning rate .*\(default: from --preset: paper 0\.0002, fast 0\.001, tiny 0\.0002\)/.test(help), `lr defaults per preset in\n${help}`);
   assert(help.includes("-h, --help"), "alias shown");
@@ -123,4 +130,17 @@ test("args: fuzz, 3000 random argv arrays throw nothing but UsageError", () => {
       }
     }
   }
+});
+
+test("args: the config of a command line; --epochs alone trains exactly that many epochs, with --patience it is a cap", () => {
+  const config = (...argv: string[]) => configFromArgs(parse(...argv));
+  const fast = config();
+  assert(fast.epochs === presets.fast.epochs && fast.patience === presets.fast.patience && fast.patience > 0, "the preset trains to convergence by default");
+  const look = config("--epochs", "3");
+  assert(look.epochs === 3 && look.patience === 0, `--epochs alone: a fixed length (${JSON.stringify(look)})`);
+  const capped = config("--epochs", "50", "--patience", "4");
+  assert(capped.epochs === 50 && capped.patience === 4, "--epochs with --patience: a cap");
+  const wide = config("--base", "16", "--visual-base", "16", "--latent", "32", "--beta1", "0.9", "--beta2", "0.99", "--model", "ae");
+  assert(wide.base === 16 && wide.visualBase === 16 && wide.latent === 32 && wide.beta1 === 0.9 && wide.beta2 === 0.99, "every hyperparameter reaches the config");
+  assert(wide.model === "ae" && wide.sigma === 0 && !wide.classifier, "the AE's switches still apply");
 });

@@ -9,7 +9,7 @@ import { makeConfig } from "../src/ocgan/config.js";
 import { OcganModel, LOSS_NAMES } from "../src/ocgan/step.js";
 import { train } from "../src/ocgan/train.js";
 import { syntheticDataset, splitDigit, toModelInput } from "../src/ocgan/data.js";
-import { saveCheckpoint, loadCheckpoint } from "../src/ocgan/checkpoint.js";
+import { saveCheckpoint, loadCheckpoint, stopReason } from "../src/ocgan/checkpoint.js";
 import { noveltyScores } from "../src/ocgan/score.js";
 import { evaluate } from "../src/ocgan/evaluate.js";
 
@@ -68,7 +68,7 @@ test("ocgan: save then load gives identical novelty scores; a wrong checkpoint i
   await train(model, trainingData(1), { now: () => performance.now() });
   const images = toModelInput(dataset.images, splitDigit(dataset, 1).test);
   const scores = await noveltyScores(model.nets.En, model.nets.De, images);
-  const bytes = await saveCheckpoint(model, { epoch: 1, bestValidationMse: 0.1, bestEpoch: 1 });
+  const bytes = await saveCheckpoint(model, { epoch: 1, bestValidationMse: 0.1, bestEpoch: 1, validationCurve: [0.1] });
 
   const restored = new OcganModel(config); // fresh random weights
   const fresh = await noveltyScores(restored.nets.En, restored.nets.De, images);
@@ -130,4 +130,42 @@ test("ocgan: the initial weights depend on the seed alone", async () => {
   assertClose(await weights(1), first, "same seed, same weights", 0, 0);
   const other = await weights(2);
   assert(other.some((v, i) => v !== first[i]), "another seed, other weights");
+});
+
+test("ocgan: runs of one seed on different digits start from different weights", async () => {
+  await setup();
+  const weights = async (digit: number) => {
+    const model = new OcganModel(makeConfig("tiny", { seed: 1, digit }));
+    const values = await model.nets.En.parameters()[0].toArray();
+    model.dispose();
+    return values;
+  };
+  const eight = await weights(8);
+  assertClose(await weights(8), eight, "same seed and digit, same weights", 0, 0);
+  const three = await weights(3);
+  assert(three.some((v, i) => v !== eight[i]), "same seed, another digit: other weights");
+});
+
+test("ocgan: training stops once the validation MSE has not improved for `patience` epochs, and the curve is kept", async () => {
+  await setup();
+  // A learning rate far too high for Adam, so the validation MSE stops improving within a few epochs.
+  const config = makeConfig("tiny", { epochs: 40, patience: 2, batch: 16, lr: 0.05 });
+  const model = new OcganModel(config);
+  const seen: number[] = [];
+  try {
+    const progress = await train(model, trainingData(8), { now: () => performance.now(), onEpoch: (e) => void seen.push(e.validationMse) });
+    const curve = progress.validationCurve;
+    assert(curve.length === progress.epoch && curve.every((v, i) => v === seen[i]), `one validation MSE per epoch: ${JSON.stringify(progress)}`);
+    const best = curve.indexOf(Math.min(...curve)) + 1;
+    assert(progress.bestEpoch === best && progress.bestValidationMse === curve[best - 1], `the best epoch is the curve's minimum (${best}): ${JSON.stringify(progress)}`);
+    assert(progress.epoch < 40 && progress.epoch - best === 2, `stopped 2 epochs after the best, before the cap: ${JSON.stringify(progress)}`);
+    assert(stopReason(progress, config) === "patience" && stopReason(progress, { ...config, patience: 0 }) === null, "stopReason says why");
+    // Resumed with its patience spent (a checkpoint of a finished run), a run trains no further.
+    const again = await train(model, trainingData(8), { now: () => performance.now(), onIteration: () => assert(false, "an iteration after the stop") }, progress);
+    assert(again === progress, "nothing trained after the patience ran out");
+  } finally {
+    model.dispose();
+  }
+  assert(stopReason({ epoch: 5, bestEpoch: 5, bestValidationMse: 1, validationCurve: [5, 4, 3, 2, 1] }, { epochs: 5, patience: 3 }) === "cap", "the cap stops a run that still improves");
+  assert(stopReason({ epoch: 0, bestEpoch: null, bestValidationMse: null, validationCurve: [] }, { epochs: 5, patience: 3 }) === null, "a fresh run trains");
 });

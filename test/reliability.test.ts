@@ -103,8 +103,8 @@ test("reliability: a damaged or foreign checkpoint is refused naming the file an
   const fast = new OcganModel(makeConfig("fast"));
   try {
     source.opt.generator.stepCount = 7;
-    const good = await saveCheckpoint(source, { epoch: 1, bestValidationMse: 0.5, bestEpoch: 1 });
-    const fastBytes = await saveCheckpoint(fast, { epoch: 1, bestValidationMse: 0.5, bestEpoch: 1 });
+    const good = await saveCheckpoint(source, { epoch: 1, bestValidationMse: 0.5, bestEpoch: 1, validationCurve: [0.5] });
+    const fastBytes = await saveCheckpoint(fast, { epoch: 1, bestValidationMse: 0.5, bestEpoch: 1, validationCurve: [0.5] });
     const names = [...target.state().keys()];
     // A 4-D weight whose dimensions differ, so that reversing them keeps the size but not the shape.
     const weight = names.find((n) => {
@@ -167,7 +167,7 @@ test("reliability: fuzz, 1500 damaged checkpoints (header bytes, hostile metadat
   manualSeed(22);
   const model = new OcganModel(makeConfig("tiny", { batch: 8 }));
   try {
-    const good = await saveCheckpoint(model, { epoch: 2, bestValidationMse: 0.25, bestEpoch: 1 });
+    const good = await saveCheckpoint(model, { epoch: 2, bestValidationMse: 0.25, bestEpoch: 1, validationCurve: [0.25, 0.3] });
     const { length } = headerOf(good);
     const parsed = parseSafetensors(good, FILE);
     const random = mulberry32(99);

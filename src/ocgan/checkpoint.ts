@@ -15,6 +15,23 @@ export interface TrainingProgress {
   /** Best in-class validation MSE so far and the epoch it was reached (model selection). */
   bestValidationMse: number | null;
   bestEpoch: number | null;
+  /** The in-class validation MSE after each completed epoch (entry e - 1 for epoch e): the curve convergence is judged on. */
+  validationCurve: number[];
+}
+
+/** The progress of a run that has not trained yet. */
+export function freshProgress(): TrainingProgress {
+  return { epoch: 0, bestValidationMse: null, bestEpoch: null, validationCurve: [] };
+}
+
+/**
+ * Whether a run with this progress is done: it has trained `epochs` (the cap),
+ * or, with a patience, its best epoch is `patience` epochs back. Which of the
+ * two stopped it, or null while it has epochs to go.
+ */
+export function stopReason(progress: TrainingProgress, config: Pick<OcganConfig, "epochs" | "patience">): "patience" | "cap" | null {
+  if (config.patience > 0 && progress.bestEpoch !== null && progress.epoch - progress.bestEpoch >= config.patience) return "patience";
+  return progress.epoch >= config.epochs ? "cap" : null;
 }
 
 export interface Checkpoint {
@@ -63,7 +80,9 @@ export function readCheckpointHeader(bytes: Uint8Array, fileName: string): Check
   }
   const bestOk = isRecord(progress) && (progress.bestValidationMse === null || Number.isFinite(progress.bestValidationMse)) &&
     (progress.bestEpoch === null || isCount(progress.bestEpoch));
-  if (!isRecord(progress) || !isCount(progress.epoch) || !bestOk) {
+  const curveOk = isRecord(progress) && Array.isArray(progress.validationCurve) && progress.validationCurve.length === progress.epoch &&
+    progress.validationCurve.every((v) => Number.isFinite(v));
+  if (!isRecord(progress) || !isCount(progress.epoch) || !bestOk || !curveOk) {
     throw new SafetensorsError(`${fileName}: metadata 'progress' is not a training progress record (${JSON.stringify(progress).slice(0, 80)})`);
   }
   return { config: config as unknown as OcganConfig, progress: progress as unknown as TrainingProgress };

@@ -6,13 +6,13 @@
 import { noGrad, fromData } from "../autograd/tensor.js";
 import { scope } from "../autograd/scope.js";
 import { rand } from "../ops/random.js";
-import type { OcganConfig } from "./config.js";
+import { sameRun, type OcganConfig } from "./config.js";
 import { splitDigit, toModelInput, protocol1, type MnistDataset } from "./data.js";
 import { OcganModel, LOSS_NAMES } from "./step.js";
 import { runtime } from "../gpu/index.js";
 import { train, tuneKernels, type Losses, type TrainHooks } from "./train.js";
 import { evaluate, type Evaluation } from "./evaluate.js";
-import { loadCheckpoint, readCheckpointHeader, type TrainingProgress } from "./checkpoint.js";
+import { loadCheckpoint, readCheckpointHeader, stopReason, type TrainingProgress } from "./checkpoint.js";
 import { encodePngCompressed, imageGrid } from "./png.js";
 import { lineChart, PALETTE } from "./plot.js";
 
@@ -28,8 +28,8 @@ export interface Host {
 }
 
 export type ProgressEvent =
-  | { kind: "iteration"; name: string; epoch: number; epochs: number; iteration: number; iterationsPerEpoch: number; losses: Losses; elapsedMs: number }
-  | { kind: "epoch"; name: string; epoch: number; epochs: number; validationMse: number; improved: boolean; elapsedMs: number }
+  | { kind: "iteration"; name: string; epoch: number; epochs: number; patience: number; iteration: number; iterationsPerEpoch: number; losses: Losses; elapsedMs: number }
+  | { kind: "epoch"; name: string; epoch: number; epochs: number; validationMse: number; improved: boolean; bestEpoch: number; patience: number; elapsedMs: number }
   | { kind: "stage"; name: string; stage: string };
 
 export interface ExperimentResult {
@@ -39,6 +39,11 @@ export interface ExperimentResult {
   selectedEpoch: number;
   selection: "validation-mse" | "last";
   bestValidationMse: number | null;
+  /** Epochs trained, and what stopped the run: its patience ran out (converged) or it reached the cap. */
+  stopEpoch: number;
+  stopReason: "patience" | "cap";
+  /** In-class validation MSE after each epoch (entry e - 1 for epoch e). */
+  validationCurve: number[];
   trainingMs: number;
   evaluation: Evaluation;
   /** Per-iteration losses of this session's training (resumed runs hold only the resumed part). */
@@ -93,7 +98,7 @@ export async function runExperiment(
     if (options.resume) {
       const { bytes, fileName } = options.resume;
       const header = readCheckpointHeader(bytes, fileName);
-      if (JSON.stringify({ ...header.config, epochs: 0 }) !== JSON.stringify({ ...config, epochs: 0 })) {
+      if (!sameRun(header.config, config)) {
         throw new Error(`${fileName} was written with other settings (${JSON.stringify(header.config)}); resume with the same options or use a new output folder`);
       }
       progress = loadCheckpoint(model, bytes, fileName).progress;
@@ -109,14 +114,19 @@ export async function runExperiment(
       onIteration: async (info) => {
         lossHistory.push(info.losses);
         await host.appendLine(`${name}/losses.jsonl`, JSON.stringify({ epoch: info.epoch + 1, iteration: info.iteration + 1, ...info.losses }));
-        host.progress?.({ kind: "iteration", name, epochs: config.epochs, ...info });
+        host.progress?.({ kind: "iteration", name, epochs: config.epochs, patience: config.patience, ...info });
       },
-      onEpoch: (info) => host.progress?.({ kind: "epoch", name, epoch: info.epoch, epochs: config.epochs, validationMse: info.validationMse, improved: info.improved, elapsedMs: info.elapsedMs }),
+      onEpoch: (info) => host.progress?.({
+        kind: "epoch", name, epoch: info.epoch, epochs: config.epochs, validationMse: info.validationMse, improved: info.improved,
+        bestEpoch: info.progress.bestEpoch!, patience: config.patience, elapsedMs: info.elapsedMs,
+      }),
       saveCheckpoint: (bytes, kind) => host.writeFile(`${name}/${kind}.safetensors`, bytes),
     };
     const started = host.now();
     progress = await train(model, data, hooks, progress);
     const trainingMs = host.now() - started;
+    const stopped = stopReason(progress, config);
+    if (!stopped) throw new Error(`${name}: training returned at epoch ${progress.epoch} before its stop`);
 
     let selectedEpoch = progress.epoch;
     if (selection === "validation-mse" && progress.bestEpoch !== null && progress.bestEpoch !== progress.epoch) {
@@ -129,7 +139,8 @@ export async function runExperiment(
     const evaluation = await evaluate(model, dataset, config.digit, config.seed);
     const figures = await drawFigures(name, model, dataset, lossHistory, evaluation, host);
     const result: ExperimentResult = {
-      name, config, selectedEpoch, selection, bestValidationMse: progress.bestValidationMse, trainingMs, evaluation, lossHistory, figures,
+      name, config, selectedEpoch, selection, bestValidationMse: progress.bestValidationMse,
+      stopEpoch: progress.epoch, stopReason: stopped, validationCurve: progress.validationCurve, trainingMs, evaluation, lossHistory, figures,
     };
     await host.writeFile(`${name}/result.json`, JSON.stringify({ ...result, lossHistory: undefined }, null, 1));
     return result;

@@ -16,7 +16,7 @@ import { rand, randn, manualSeed } from "../ops/random.js";
 import { zeros } from "../ops/creation.js";
 import { Adam } from "../optim/adam.js";
 import type { Module } from "../nn/index.js";
-import type { OcganConfig } from "./config.js";
+import { trainingSeed, type OcganConfig } from "./config.js";
 import { buildNetworks, disposeNetworks, type Networks } from "./networks.js";
 
 /** The order of the losses in the vector every iteration returns. */
@@ -52,8 +52,8 @@ export class OcganModel {
   onGeneratorLoss: ((loss: Tensor) => void) | null = null;
 
   constructor(readonly config: OcganConfig) {
-    // The initial weights depend on the config's seed alone, not on what ran before in the process.
-    manualSeed(config.seed);
+    // The initial weights depend on the config's seed and digit alone, not on what ran before in the process.
+    manualSeed(trainingSeed(config));
     this.nets = buildNetworks(config);
     const { En, De, Dl, Dv, Cl } = this.nets;
     const adam = { lr: config.lr, betas: [config.beta1, config.beta2] as [number, number] };

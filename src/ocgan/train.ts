@@ -11,8 +11,8 @@ import { manualSeed } from "../ops/random.js";
 import { BatchSampler } from "./data.js";
 import { OcganModel, LOSS_NAMES, type LossName } from "./step.js";
 import { noveltyScores } from "./score.js";
-import { saveCheckpoint, type TrainingProgress } from "./checkpoint.js";
-import type { OcganConfig } from "./config.js";
+import { saveCheckpoint, freshProgress, stopReason, type TrainingProgress } from "./checkpoint.js";
+import { trainingSeed, type OcganConfig } from "./config.js";
 
 const PIXELS = 32 * 32;
 
@@ -89,26 +89,31 @@ export async function tuneKernels(config: OcganConfig, data: TrainingData, log?:
   return (await runtime().tune(log)).length;
 }
 
-/** Trains `model` from `progress` (a fresh run or a loaded checkpoint's) to config.epochs. */
+/**
+ * Trains `model` from `progress` (a fresh run or a loaded checkpoint's) until
+ * it stops (see stopReason): config.epochs at most, fewer when its in-class
+ * validation MSE has not improved for config.patience epochs.
+ */
 export async function train(
   model: OcganModel,
   data: TrainingData,
   hooks: TrainHooks,
-  progress: TrainingProgress = { epoch: 0, bestValidationMse: null, bestEpoch: null },
+  progress: TrainingProgress = freshProgress(),
 ): Promise<TrainingProgress> {
   const c = model.config;
   const count = data.train.length / PIXELS;
   if (!Number.isInteger(count) || count === 0) throw new Error(`train: the training set holds ${data.train.length} values, not a positive number of 32x32 images`);
   if (c.batch > count) throw new Error(`train: batch size ${c.batch} is larger than the ${count} training images`);
   // The last partial batch is dropped: every iteration then has the same shapes, so the buffer pool reuses everything.
-  const sampler = new BatchSampler(Array.from({ length: count }, (_, i) => i), { batchSize: c.batch, seed: c.seed, dropLast: true });
+  const seed = trainingSeed(c);
+  const sampler = new BatchSampler(Array.from({ length: count }, (_, i) => i), { batchSize: c.batch, seed, dropLast: true });
   const iterationsPerEpoch = sampler.batchesPerEpoch;
   const start = hooks.now();
   const batchData = new Float32Array(c.batch * PIXELS);
 
-  for (let epoch = progress.epoch; epoch < c.epochs; epoch++) {
+  for (let epoch = progress.epoch; !stopReason(progress, c); epoch++) {
     const batches = sampler.epoch(epoch);
-    manualSeed(c.seed * 100_003 + epoch);
+    manualSeed(seed * 100_003 + epoch);
     const mining = epoch >= c.warmupEpochs;
     for (let it = 0; it < iterationsPerEpoch; it++) {
       for (let b = 0; b < c.batch; b++) {
@@ -136,6 +141,7 @@ export async function train(
       epoch: epoch + 1,
       bestValidationMse: improved ? mse : progress.bestValidationMse,
       bestEpoch: improved ? epoch + 1 : progress.bestEpoch,
+      validationCurve: [...progress.validationCurve, mse],
     };
     if (hooks.saveCheckpoint) {
       const bytes = await saveCheckpoint(model, progress);

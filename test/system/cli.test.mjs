@@ -79,7 +79,7 @@ test("cli: bad input gives a one-line error naming the flag, a usage hint and ex
   const otherPreset = join(work, "fast.safetensors");
   const fastConfig = { preset: "fast", model: "ocgan", digit: 8, base: 8, visualBase: 8, latent: 16, batch: 64, epochs: 15 };
   writeFileSync(otherPreset, safetensors({
-    format: "webgpu-ocgan/1", config: JSON.stringify(fastConfig), progress: JSON.stringify({ epoch: 1, bestValidationMse: 0.5, bestEpoch: 1 }),
+    format: "webgpu-ocgan/1", config: JSON.stringify(fastConfig), progress: JSON.stringify({ epoch: 1, bestValidationMse: 0.5, bestEpoch: 1, validationCurve: [0.5] }),
     optimizerSteps: "{}",
   }, { "En.0.weight": [0.5] }));
 
@@ -206,7 +206,7 @@ test("cli: a run killed with SIGKILL mid-training leaves no browser behind and r
   mkdirSync(moved, { recursive: true });
   for (const f of ["last.safetensors", "best.safetensors", "losses.jsonl"]) copyFileSync(join(out, "ocgan", f), join(moved, f));
   const { bestValidationMse } = progressOf(last);
-  withProgress(last, { epoch: 3, bestValidationMse, bestEpoch: 1 }, join(work, "lonely", "last.safetensors"));
+  withProgress(last, { epoch: 3, bestValidationMse, bestEpoch: 1, validationCurve: [bestValidationMse, bestValidationMse + 0.1, bestValidationMse + 0.2] }, join(work, "lonely", "last.safetensors"));
   const refusals = [
     [[...args.slice(0, 2), "--epochs", "4", "--no-baseline", "--resume", join(work, "lonely", "last.safetensors"), "--out", join(work, "fresh-0")],
       /--resume .*lonely\/last\.safetensors: its best epoch \(1, by in-class validation MSE\) is not the one it holds \(3\), and .*lonely\/best\.safetensors, which model selection needs, is missing/],

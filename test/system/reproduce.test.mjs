@@ -35,9 +35,9 @@ before(() => {
 });
 
 /** Runs a command to completion in `work`; resolves with code, stdout, stderr. */
-function run(file, args, env = {}, timeoutMs = 5 * 60_000) {
+function run(file, args, env = {}, timeoutMs = 5 * 60_000, replaceEnv = false) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [file, ...args], { cwd: work, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [file, ...args], { cwd: work, env: replaceEnv ? env : { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -68,24 +68,29 @@ test("reproduce: --dry-run lists the whole grid in priority order and --shard 0/
   const full = await run(reproduce, ["--dry-run", ...empty], NO_CHROMIUM);
   assert.equal(full.code, 0, full.stderr);
   const all = listing(full.stdout);
-  assert.equal(all.length, 70, "10 digits x (OCGAN + AE, 2 more OCGAN seeds, +Dl, +Dv, DAE)");
+  assert.equal(all.length, 90, "10 digits x (OCGAN + AE with 3 seeds each, +Dl, +Dv, DAE)");
   assert.deepEqual(all.map((e) => e.index), all.map((_, i) => i));
   assert.match(all[0].id, /^ocgan-d0-s1-fast-[0-9a-f]{10}$/);
   assert.match(all[1].id, /^ae-d0-s1-fast-/);
   assert.equal(all[0].parts, "1+3", "part 1's OCGAN and AE are also the ablation's ends");
   assert.match(all[20].id, /^ocgan-d0-s2-fast-/, "part 2 after all of part 1");
-  assert.match(all[40].id, /^ocgan-dl-d0-s1-fast-/, "part 3 last");
+  assert.match(all[21].id, /^ae-d0-s2-fast-/, "part 2 gives the AE the same seeds");
+  assert.match(all[60].id, /^ocgan-dl-d0-s1-fast-/, "part 3 last");
   assert.equal(all.filter((e) => e.id.startsWith("dae-")).length, 10);
-  assert.equal(new Set(all.map((e) => e.id)).size, 70, "ids are unique");
+  assert.equal(new Set(all.map((e) => e.id)).size, 90, "ids are unique");
   assert.ok(all.every((e) => e.status === "to do"));
-  assert.match(full.stdout, /0 of 70 done, 70 to run/);
+  assert.match(full.stdout, /0 of 90 done, 90 to run/);
+  const aeOnly = listing((await run(reproduce, ["--dry-run", "--variants", "ae", ...empty], NO_CHROMIUM)).stdout);
+  assert.deepEqual(aeOnly.map((e) => e.id), all.filter((e) => e.id.startsWith("ae-")).map((e) => e.id), "--variants ae: the AE runs, in the grid's order");
   assert.ok(!existsSync(join(work, "no-runs")) && !existsSync(join(work, "none.jsonl")), "a dry run writes nothing");
 
   // Ids depend on the config only: the same grid lists the same ids.
   const again = listing((await run(reproduce, ["--dry-run", ...empty], NO_CHROMIUM)).stdout);
   assert.deepEqual(again.map((e) => e.id), all.map((e) => e.id));
   const longer = listing((await run(reproduce, ["--dry-run", "--epochs", "11", ...empty], NO_CHROMIUM)).stdout);
-  assert.ok(longer.every((e, i) => e.id !== all[i].id), "another epoch count gives new ids");
+  assert.ok(longer.every((e, i) => e.id !== all[i].id), "another epoch cap gives new ids");
+  const patient = listing((await run(reproduce, ["--dry-run", "--patience", "3", ...empty], NO_CHROMIUM)).stdout);
+  assert.ok(patient.every((e, i) => e.id !== all[i].id), "another patience gives new ids");
 
   const shards = [];
   for (const s of ["0/2", "1/2"]) {
@@ -95,6 +100,34 @@ test("reproduce: --dry-run lists the whole grid in priority order and --shard 0/
   }
   assert.ok(shards[0].every((e) => e.index % 2 === 0) && shards[1].every((e) => e.index % 2 === 1));
   assert.deepEqual([...shards[0], ...shards[1]].sort((a, b) => a.index - b.index).map((e) => e.id), all.map((e) => e.id), "together the shards are the grid, each entry once");
+
+  // A cluster's job array gives the shard: a Slurm array (--array=10-12) and a Kubernetes Indexed Job.
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SLURM_") && k !== "JOB_COMPLETION_INDEX" && k !== "REPRODUCE_SHARDS"));
+  const inCluster = async (env, extra = []) => run(reproduce, ["--dry-run", ...extra, ...empty], { ...clean, ...NO_CHROMIUM, ...env }, undefined, true);
+  const slurm = await inCluster({ SLURM_ARRAY_TASK_ID: "11", SLURM_ARRAY_TASK_MIN: "10", SLURM_ARRAY_TASK_COUNT: "3" });
+  assert.equal(slurm.code, 0, slurm.stderr);
+  assert.match(slurm.stdout, /shard 1\/3 \(Slurm array task 11\): 30 of them/);
+  assert.ok(listing(slurm.stdout).every((e) => e.index % 3 === 1));
+  const k8s = await inCluster({ JOB_COMPLETION_INDEX: "4", REPRODUCE_SHARDS: "5" });
+  assert.equal(k8s.code, 0, k8s.stderr);
+  assert.match(k8s.stdout, /shard 4\/5 \(Kubernetes completion index 4\): 18 of them/);
+  const noCount = await inCluster({ JOB_COMPLETION_INDEX: "4" });
+  assert.equal(noCount.code, 2);
+  assert.match(noCount.stderr, /^error: JOB_COMPLETION_INDEX is set \(a Kubernetes Indexed Job\) but REPRODUCE_SHARDS is not/);
+  // The example job files in docs/cluster/ give each task a shard this way.
+  const slurmScript = readFileSync(join(root, "docs/cluster/slurm-array.sh"), "utf8");
+  const [, lo, hi] = /^#SBATCH --array=(\d+)-(\d+)$/m.exec(slurmScript);
+  assert.match(slurmScript, /node dist\/cli\/reproduce\.mjs --runner node --results "results\/fast-slurm-\$\{SLURM_ARRAY_TASK_ID\}\.jsonl"/);
+  const job = readFileSync(join(root, "docs/cluster/kubernetes-job.yaml"), "utf8");
+  const completions = /^ {2}completions: (\d+)$/m.exec(job)[1];
+  assert.equal(/name: REPRODUCE_SHARDS\n\s+value: "(\d+)"/.exec(job)[1], completions, "REPRODUCE_SHARDS is the Job's completions");
+  assert.match(job, /completionMode: Indexed/);
+  const lastTask = await inCluster({ SLURM_ARRAY_TASK_ID: hi, SLURM_ARRAY_TASK_MIN: lo, SLURM_ARRAY_TASK_COUNT: String(hi - lo + 1) });
+  assert.match(lastTask.stdout, new RegExp(`shard ${hi - lo}/${hi - lo + 1} \\(Slurm array task ${hi}\\)`));
+  const lastPod = await inCluster({ JOB_COMPLETION_INDEX: String(completions - 1), REPRODUCE_SHARDS: completions });
+  assert.match(lastPod.stdout, new RegExp(`shard ${completions - 1}/${completions} \\(Kubernetes completion index`));
+  const explicit = await inCluster({ SLURM_ARRAY_TASK_ID: "1", SLURM_ARRAY_TASK_COUNT: "3", SLURM_ARRAY_TASK_MIN: "0" }, ["--shard", "0/2"]);
+  assert.match(explicit.stdout, /, shard 0\/2: 45 of them/, "--shard wins over the environment");
 
   const subset = listing((await run(reproduce, ["--dry-run", "--parts", "3", "--digits", "8,3", "--seeds", "5", ...empty], NO_CHROMIUM)).stdout);
   assert.deepEqual(subset.map((e) => e.id.replace(/-[0-9a-f]{10}$/, "")), [
@@ -109,6 +142,8 @@ test("reproduce: bad options give one line naming the flag, a usage hint and exi
     [["--shard", "1"], /^error: --shard expects I\/N/],
     [["--digits", "1,10"], /^error: --digits expects a comma-separated list of digits 0 to 9/],
     [["--parts", "4"], /^error: --parts expects a comma-separated list of parts 1 to 3/],
+    [["--variants", "ae,gan"], /^error: --variants expects a comma-separated list of ocgan, ae, ocgan-dl, ocgan-dl-dv, dae without repeats/],
+    [["--patience", "-1"], /^error: --patience expects an integer >= 0/],
     [["--seeds", "1,1"], /^error: --seeds expects .* without repeats/],
     [["--preset", "huge"], /^error: --preset expects one of paper, fast, tiny/],
     [["--browser-ws", "http://127.0.0.1:1/x"], /^error: --browser-ws expects a ws:\/\/ or wss:\/\/ address/],
@@ -168,6 +203,9 @@ test("reproduce: a tiny grid of two runs, as two shards (Chromium launched, and 
     assert.ok(r.adapter && r.adapter !== "unknown adapter", r.adapter);
     assert.ok(r.wallMs > 0 && r.trainingMs > 0 && r.wallMs >= r.trainingMs);
     assert.equal(r.selectedEpoch, 1);
+    assert.equal(r.stopEpoch, 1);
+    assert.equal(r.stopReason, "cap", "the tiny preset has no patience");
+    assert.ok(r.validationCurve.length === 1 && r.validationCurve[0] === r.bestValidationMse, JSON.stringify(r.validationCurve));
     assert.equal(r.resumedFromEpoch, null);
     assert.ok(existsSync(join(runs, r.id, r.config.model, "result.json")), "the run folder is runs/<id>/");
     assert.ok(!existsSync(join(runs, r.id, "owner.lock")), "the run folder's lock is released");
@@ -175,7 +213,7 @@ test("reproduce: a tiny grid of two runs, as two shards (Chromium launched, and 
   assert.equal(oc.variant, "ocgan");
   assert.equal(oc.config.classifier, true);
   assert.equal(oc.browser, "launched");
-  assert.match(oc.command, /^npm start -- --preset tiny --model ocgan --digit 0 --seed 1 --epochs 1 --no-baseline --out /);
+  assert.match(oc.command, /^npm start -- --preset tiny --model ocgan --digit 0 --seed 1 --epochs 1 --patience 0 --no-baseline --out /);
   assert.equal(ae.variant, "ae");
   assert.equal(ae.config.sigma, 0);
   assert.equal(ae.browser, "remote (--browser-ws)");
@@ -183,7 +221,8 @@ test("reproduce: a tiny grid of two runs, as two shards (Chromium launched, and 
   assert.ok(!existsSync(join(work, "results", "owner.lock")), "the results folder's lock is released");
   const readme = readFileSync(join(work, "results", "README.md"), "utf8");
   assert.match(readme, /## Preset `tiny`/);
-  assert.match(readme, /\*\*PARTIAL\*\*: 2 of the grid's 70 runs/);
+  assert.match(readme, /\*\*PARTIAL\*\*: 2 of the grid's 90 runs/);
+  assert.match(readme, /\*\*NOT CONVERGED\*\*: 2 of 2 runs were not stopped by a patience \(reached the cap of 1 epochs\)/);
   assert.ok(readme.includes(`| 0 | 0.998 | ${oc.auc.protocol1.toFixed(3)} | 1 |`), "digit 0: the paper's .998 beside our OCGAN");
 
   // Again: both are done, nothing starts (no Chromium could be found).
@@ -194,6 +233,18 @@ test("reproduce: a tiny grid of two runs, as two shards (Chromium launched, and 
   assert.equal(records().length, 2);
   const done = listing((await run(reproduce, ["--dry-run", ...TINY], NO_CHROMIUM)).stdout);
   assert.ok(done.every((e) => e.status.startsWith("done (P1 AUC ")), JSON.stringify(done));
+
+  // A run recorded in another results file beside this one (merged from another machine) is done too.
+  const [ocLine, aeLine] = readFileSync(results, "utf8").trimEnd().split("\n");
+  const otherMachine = join(dirname(results), "tiny-other-machine.jsonl");
+  writeFileSync(results, `${ocLine}\n`);
+  writeFileSync(otherMachine, `${aeLine}\n`);
+  const merged = listing((await run(reproduce, ["--dry-run", ...TINY], NO_CHROMIUM)).stdout);
+  assert.ok(merged.every((e) => e.status.startsWith("done (P1 AUC ")), JSON.stringify(merged));
+  writeFileSync(results, `${ocLine}\n${aeLine}\n`);
+  const both = await run(renderer, [dirname(results)]);
+  assert.match(both.stderr, /tiny\.jsonl:2: run ae-d0-s1-tiny-\S+ recorded again, the first record kept/, "the renderer counts a run once");
+  rmSync(otherMachine);
 
   // Two epochs: new ids. The AE's folder gets the one-epoch checkpoint (same
   // settings but the epoch count), so it resumes from epoch 1; the OCGAN's
@@ -226,14 +277,15 @@ test("reproduce: a tiny grid of two runs, as two shards (Chromium launched, and 
 function fake(variant, digit, seed, p1, p2 = p1 - 0.01) {
   const model = variant.startsWith("ocgan") ? "ocgan" : variant;
   const config = {
-    preset: "fast", model, digit, base: 8, visualBase: 8, latent: 16, batch: 32, epochs: 10, lr: 0.001, beta1: 0.5, beta2: 0.999,
+    preset: "fast", model, digit, base: 8, visualBase: 8, latent: 16, batch: 32, epochs: 300, patience: 10, lr: 0.001, beta1: 0.5, beta2: 0.999,
     lambda: 10, sigma: model === "ae" ? 0 : 0.2, miningSteps: 5, miningLr: 1, warmupEpochs: 2,
     latentDisc: model === "ocgan", visualDisc: variant === "ocgan" || variant === "ocgan-dl-dv", classifier: variant === "ocgan", seed,
   };
   return {
     id: `${variant}-d${digit}-s${seed}-fast-0123456789`, variant, parts: [1], preset: "fast", digit, seed,
     auc: { protocol1: p1, protocol2: p2 }, perDigitMse: Array.from({ length: 10 }, (_, t) => (t === digit ? 0.01 : 0.02)),
-    selectedEpoch: 10, selection: "validation-mse", trainingMs: 600_000, wallMs: 620_000, adapter: "test adapter",
+    validationCurve: Array.from({ length: 20 }, (_, e) => 0.1 + 0.001 * (e - 9) ** 2), // lowest at epoch 10
+    selectedEpoch: 10, stopEpoch: 20, stopReason: "patience", selection: "validation-mse", trainingMs: 600_000, wallMs: 620_000, adapter: "test adapter",
     commit: "0".repeat(40), dirty: false, finishedAt: "2026-01-01T00:00:00Z", command: `npm start -- --digit ${digit}`, config,
   };
 }
@@ -245,7 +297,9 @@ test("render-results: mean ± std over seeds beside the paper, the ablation, PAR
   for (let d = 0; d < 10; d++) {
     // OCGAN: 0.90, 0.92, 0.94 over seeds (mean 0.92, std 0.02) on every digit.
     for (const [k, seed] of [1, 2, 3].entries()) lines.push(fake("ocgan", d, seed, 0.9 + 0.02 * k));
-    lines.push(fake("ae", d, 1, 0.8), fake("ocgan-dl", d, 1, 0.85), fake("ocgan-dl-dv", d, 1, 0.87), fake("dae", d, 1, 0.81));
+    // The AE: 0.78, 0.80, 0.82 (mean 0.80, std 0.02).
+    for (const [k, seed] of [1, 2, 3].entries()) lines.push(fake("ae", d, seed, 0.78 + 0.02 * k));
+    lines.push(fake("ocgan-dl", d, 1, 0.85), fake("ocgan-dl-dv", d, 1, 0.87), fake("dae", d, 1, 0.81));
   }
   const file = join(dir, "fast.jsonl");
   writeFileSync(file, lines.slice(1).map((r) => JSON.stringify(r)).join("\n") + "\n");
@@ -255,17 +309,23 @@ test("render-results: mean ± std over seeds beside the paper, the ablation, PAR
   assert.equal(r.code, 0, r.stderr);
   let md = readFileSync(join(dir, "README.md"), "utf8");
   assert.match(md, /## Preset `fast`/);
-  assert.match(md, /\*\*PARTIAL\*\*: 69 of the grid's 70 runs/, "digit 0 lacks one OCGAN seed");
-  assert.match(r.stderr, /fast\.jsonl:70: not JSON .*skipped/);
-  assert.ok(md.includes("| 0 | 0.998 | 0.930 ± 0.014 | 2 | −0.068 | 0.800 |"), "digit 0: two seeds");
+  assert.match(md, /\*\*PARTIAL\*\*: 89 of the grid's 90 runs/, "digit 0 lacks one OCGAN seed");
+  assert.match(r.stderr, /fast\.jsonl:90: not JSON .*skipped/);
+  assert.ok(md.includes("| 0 | 0.998 | 0.930 ± 0.014 | 2 | −0.068 | 0.800 ± 0.020 |"), "digit 0: two seeds");
 
   writeFileSync(file, lines.map((r) => JSON.stringify(r)).join("\n") + "\n");
   r = await run(renderer, [dir]);
   assert.equal(r.code, 0, r.stderr);
   md = readFileSync(join(dir, "README.md"), "utf8");
   assert.doesNotMatch(md, /PARTIAL/);
-  assert.match(md, /Complete: all 70 runs of the grid\./);
-  assert.ok(md.includes("| 8 | 0.939 | 0.920 ± 0.020 | 3 | −0.019 | 0.800 | 0.910 ± 0.020 | 0.790 |"), "digit 8 row");
+  assert.match(md, /Complete: all 90 runs of the grid\./);
+  assert.ok(md.includes("| 8 | 0.939 | 0.920 ± 0.020 | 3 | −0.019 | 0.800 ± 0.020 | 0.910 ± 0.020 | 0.790 ± 0.020 |"), "digit 8 row");
+  assert.match(md, /Every run stopped by its patience \(10 epochs without a lower in-class validation MSE\), so every selected epoch lies before its stop: stops from epoch 20 to 20/);
+  assert.ok(md.includes("](validation-fast.svg)"), "the README shows the validation curves");
+  const curves = readFileSync(join(dir, "validation-fast.svg"), "utf8");
+  assert.equal(curves.match(/<polyline /g).length, 60, "one curve per OCGAN and AE run");
+  assert.equal(curves.match(/<circle /g).length, 1 + 60, "a dot at each selected epoch, and the legend's");
+  assert.ok(md.includes("| 8 | ocgan | 2 | 0.9200 | 0.9100 | 10 of 20 |"), "the runs table: selected of trained epochs");
   assert.ok(md.includes("| **mean** | 0.975 | **0.920 ± 0.020** |  | −0.055 |"), "the mean row: ± over seeds of the ten-digit mean");
   assert.ok(md.includes("| AE | 0.957 | 0.800 | all 10 |"));
   assert.ok(md.includes("| + latent discriminator (Dl) | 0.959 | 0.850 | all 10 |"));
@@ -279,7 +339,7 @@ test("render-results: mean ± std over seeds beside the paper, the ablation, PAR
   assert.ok(md.includes("](auc-fast.svg)"), "the README shows the chart");
   const svg = readFileSync(join(dir, "auc-fast.svg"), "utf8");
   assert.ok(svg.startsWith("<svg") && svg.includes("<title>ours OCGAN, digit 8: 0.920</title>") && svg.includes("<title>paper OCGAN, digit 2: 0.942</title>"), "chart bars");
-  assert.equal(svg.match(/<circle /g).length, 1 + 30, "one dot per OCGAN seed, and the legend's");
+  assert.equal(svg.match(/<circle /g).length, 1 + 60, "one dot per OCGAN and AE seed, and the legend's");
   // Paper numbers beside ours, every digit.
   for (const [d, p] of [0.998, 0.999, 0.942, 0.963, 0.975, 0.98, 0.991, 0.981, 0.939, 0.981].entries()) {
     assert.ok(md.includes(`| ${d} | ${p.toFixed(3)} | 0.920 ± 0.020 | 3 |`), `digit ${d}`);
@@ -296,6 +356,15 @@ test("render-results: mean ± std over seeds beside the paper, the ablation, PAR
   assert.ok(md.includes("| model | paper | ours | over digits | ours, P2 | ours, digits 2, 3, 8, seed 1 |"), "the like-for-like column");
   assert.ok(md.includes("| + latent discriminator (Dl) | 0.959 | 0.850 | 2, 3, 8 | 0.840 | 0.850 |"));
   assert.ok(md.includes("| + classifier and mining (Cl) = OCGAN | 0.975 | 0.920 | all 10 | 0.910 | 0.900 |"), "OCGAN: all seeds, then seed 1 on 2, 3, 8");
+
+  // A run that reached its cap (still improving) is flagged, and so is one trained a fixed length.
+  const capped = { ...fake("ocgan", 8, 1, 0.9), selectedEpoch: 300, stopEpoch: 300, stopReason: "cap" };
+  writeFileSync(file, [capped, fake("ae", 8, 1, 0.8)].map((r) => JSON.stringify(r)).join("\n") + "\n");
+  r = await run(renderer, [dir]);
+  assert.equal(r.code, 0, r.stderr);
+  md = readFileSync(join(dir, "README.md"), "utf8");
+  assert.match(md, /\*\*NOT CONVERGED\*\*: 1 of 2 runs were not stopped by a patience \(reached the cap of 300 epochs\); 1 of them selected their last epoch/);
+  assert.ok(md.includes("| 300 of 300 (cap) |"));
 
   // No records: the table says so rather than showing numbers.
   const emptyDir = join(work, "render-empty");
