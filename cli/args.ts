@@ -228,6 +228,7 @@ export const trainOptions = defineOptions([
   { name: "beta1", type: "number", min: 0, max: 1, maxExclusive: true, defaultText: presetDefault("beta1"), help: "Adam's first-moment decay" },
   { name: "beta2", type: "number", min: 0, max: 1, maxExclusive: true, defaultText: presetDefault("beta2"), help: "Adam's second-moment decay" },
   { name: "lambda", type: "number", min: 0, defaultText: presetDefault("lambda"), help: "weight of the reconstruction MSE in the generator loss" },
+  { name: "latent-weight", type: "number", min: 0, defaultText: presetDefault("latentWeight"), help: "weight of the latent adversarial term in the generator loss (the authors' code: 10)" },
   { name: "sigma", type: "number", min: 0, defaultText: presetDefault("sigma"), help: "std of the input noise n, on the [-1, 1] scale" },
   { name: "mining-steps", type: "number", integer: true, min: 0, defaultText: presetDefault("miningSteps"), help: "gradient steps of informative-negative mining (0 = off)" },
   { name: "mining-lr", type: "number", min: 0, minExclusive: true, defaultText: presetDefault("miningLr"), help: "step size of informative-negative mining" },
@@ -250,7 +251,7 @@ export type TrainArgs = ParsedArgs<typeof trainOptions>;
 /** The run's config: the preset's, with every option given on the command line applied. */
 export function configFromArgs(args: TrainArgs, model = args.model): OcganConfig {
   const overrides: Partial<OcganConfig> = { model: model as OcganConfig["model"], digit: args.digit, seed: args.seed };
-  const numeric = ["epochs", "patience", "base", "visualBase", "latent", "batch", "lr", "beta1", "beta2", "lambda", "sigma", "miningSteps", "miningLr", "warmupEpochs"] as const;
+  const numeric = ["epochs", "patience", "base", "visualBase", "latent", "batch", "lr", "beta1", "beta2", "lambda", "latentWeight", "sigma", "miningSteps", "miningLr", "warmupEpochs"] as const;
   for (const key of numeric) {
     const value = args[key];
     if (typeof value === "number") overrides[key] = value;

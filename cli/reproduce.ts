@@ -32,8 +32,8 @@ const USAGE = "npm run reproduce -- [options]";
 
 export const reproduceOptions = defineOptions([
   { name: "preset", type: "string", choices: Object.keys(presets), default: "fast", help: "network widths and schedule of every run" },
-  { name: "parts", type: "string", default: "1,2,3", metavar: "LIST", help: "grid parts, in priority order: 1 OCGAN and AE, 2 both with the further seeds, 3 the ablation (+Dl, +Dv) and DAE" },
-  { name: "variants", type: "string", metavar: "LIST", defaultText: "all", help: "only these models of the parts chosen (ocgan, ae, ocgan-dl, ocgan-dl-dv, dae), e.g. ae to run the cheap baselines first" },
+  { name: "parts", type: "string", default: "1,2,3,4", metavar: "LIST", help: "grid parts, in priority order: 1 OCGAN and AE, 2 both with the further seeds, 3 the ablation (+Dl, +Dv) and DAE, 4 OCGAN with the authors' code's loss weights" },
+  { name: "variants", type: "string", metavar: "LIST", defaultText: "all", help: "only these models of the parts chosen (ocgan, ae, ocgan-dl, ocgan-dl-dv, dae, ocgan-authors), e.g. ae to run the cheap baselines first" },
   { name: "digits", type: "string", default: "0,1,2,3,4,5,6,7,8,9", metavar: "LIST", help: "in-class digits, run in the order given" },
   { name: "seeds", type: "string", default: "1,2,3", metavar: "LIST", help: "seeds: parts 1 and 3 use the first, part 2 the others" },
   { name: "epochs", type: "number", integer: true, min: 1, defaultText: "the preset's", help: "override the preset's epoch cap (a new config, so new run ids)" },
@@ -57,6 +57,8 @@ export const VARIANTS = {
   "ocgan-dl": { model: "ocgan", flags: ["--no-visual-disc", "--no-classifier", "--no-baseline"], overrides: { visualDisc: false, classifier: false }, label: "AE + latent discriminator" },
   "ocgan-dl-dv": { model: "ocgan", flags: ["--no-classifier", "--no-baseline"], overrides: { classifier: false }, label: "AE + latent and visual discriminators" },
   dae: { model: "dae", flags: [], overrides: {}, label: "DAE" },
+  // The authors' code weighs the losses otherwise than the paper (../shared/ocgan-spec.md): 500 x gluon's L2Loss (half the MSE) and 10 x the latent term.
+  "ocgan-authors": { model: "ocgan", flags: ["--lambda", "250", "--latent-weight", "10", "--no-baseline"], overrides: { lambda: 250, latentWeight: 10 }, label: "OCGAN, the authors' code's loss weights" },
 } as const satisfies Record<string, { model: ModelKind; flags: readonly string[]; overrides: Partial<OcganConfig>; label: string }>;
 
 export type Variant = keyof typeof VARIANTS;
@@ -142,6 +144,7 @@ export function runId(variant: Variant, config: OcganConfig): string {
  * The grid in priority order: part 1 (per digit: OCGAN, AE; first seed), part
  * 2 (OCGAN and AE with each further seed, seed by seed over the digits), part
  * 3 (per digit the ablation AE, +Dl, +Dv, +Cl = OCGAN, and the DAE; first
+ * seed), part 4 (per digit OCGAN with the authors' code's loss weights; first
  * seed). A run in several parts is listed once, where it first appears;
  * `variants` keeps only those models.
  */
@@ -150,10 +153,11 @@ export function buildGrid(
   length: { epochs?: number; patience?: number } = {}, variants: readonly Variant[] = Object.keys(VARIANTS) as Variant[],
 ): GridEntry[] {
   const wanted: { part: number; variant: Variant; digit: number; seed: number }[] = [];
-  for (const part of [1, 2, 3].filter((p) => parts.includes(p))) {
+  for (const part of [1, 2, 3, 4].filter((p) => parts.includes(p))) {
     if (part === 1) for (const digit of digits) for (const variant of ["ocgan", "ae"] as const) wanted.push({ part, variant, digit, seed: seeds[0] });
     if (part === 2) for (const seed of seeds.slice(1)) for (const digit of digits) for (const variant of ["ocgan", "ae"] as const) wanted.push({ part, variant, digit, seed });
     if (part === 3) for (const digit of digits) for (const variant of ["ae", "ocgan-dl", "ocgan-dl-dv", "ocgan", "dae"] as const) wanted.push({ part, variant, digit, seed: seeds[0] });
+    if (part === 4) for (const digit of digits) wanted.push({ part, variant: "ocgan-authors", digit, seed: seeds[0] });
   }
   const entries: GridEntry[] = [];
   const byId = new Map<string, GridEntry>();
@@ -282,7 +286,7 @@ async function main(): Promise<void> {
   let shard = { index: 0, count: 1, source: "" };
   try {
     args = parseArgs(reproduceOptions, process.argv.slice(2));
-    parts = parseList("parts", args.parts, 1, 3, "parts 1 to 3");
+    parts = parseList("parts", args.parts, 1, 4, "parts 1 to 4");
     digits = parseList("digits", args.digits, 0, 9, "digits 0 to 9");
     seeds = parseList("seeds", args.seeds, 0, 4294967295, "seeds (integers >= 0)");
     const known = Object.keys(VARIANTS) as Variant[];

@@ -24,10 +24,11 @@ export const VARIANTS = [
   { variant: "ocgan-dl-dv", label: "+ visual discriminator (Dv)", paper: 0.971 },
   { variant: "ocgan", label: "+ classifier and mining (Cl) = OCGAN", paper: 0.975 },
   { variant: "dae", label: "DAE (not in the paper's ablation)", paper: null },
+  { variant: "ocgan-authors", label: "OCGAN with the authors' code's loss weights (250 x MSE, 10 x latent term)", paper: null },
 ];
 
-/** The full grid per preset: parts 1 (OCGAN + AE), 2 (both with two more seeds), 3 (Dl, Dv ablations and DAE), for ten digits. */
-const GRID = { digits: 10, seeds: 3, parts: { 1: 20, 2: 40, 3: 30 } };
+/** The full grid per preset: parts 1 (OCGAN + AE), 2 (both with two more seeds), 3 (Dl, Dv ablations and DAE), 4 (the authors' loss weights), for ten digits. */
+const GRID = { digits: 10, seeds: 3, parts: { 1: 20, 2: 40, 3: 30, 4: 10 } };
 
 /**
  * Reads run records from .jsonl files. A line that is not a whole record (a
@@ -68,11 +69,12 @@ export function readRecords(files) {
 
 /**
  * The settings a table's runs must share: the config without what the grid
- * varies (digit, seed, model and its switches, and sigma, which the AE forces
- * to 0; the section lists the sigmas it holds).
+ * varies (digit, seed, model and its switches, sigma, which the AE forces
+ * to 0, and the loss weights, which the authors'-weights variant changes; the
+ * section lists the values it holds).
  */
 export function settingsKey(config) {
-  const { model: _m, digit: _d, seed: _s, latentDisc: _l, visualDisc: _v, classifier: _c, sigma: _n, ...rest } = config;
+  const { model: _m, digit: _d, seed: _s, latentDisc: _l, visualDisc: _v, classifier: _c, sigma: _n, lambda: _w, latentWeight: _lw, ...rest } = config;
   return JSON.stringify(Object.fromEntries(Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : 1))));
 }
 
@@ -209,7 +211,7 @@ function runsOf(records, variant, digit) {
 
 /** How much of the grid a set of runs covers, by part. */
 function coverage(records) {
-  const parts = { 1: 0, 2: 0, 3: 0 };
+  const parts = { 1: 0, 2: 0, 3: 0, 4: 0 };
   for (let d = 0; d < GRID.digits; d++) {
     for (const variant of ["ocgan", "ae"]) {
       const seeds = new Set(runsOf(records, variant, d).map((r) => r.config.seed));
@@ -217,9 +219,10 @@ function coverage(records) {
       parts[2] += Math.min(Math.max(seeds.size - 1, 0), GRID.seeds - 1);
     }
     parts[3] += ["ocgan-dl", "ocgan-dl-dv", "dae"].filter((v) => runsOf(records, v, d).length > 0).length;
+    parts[4] += runsOf(records, "ocgan-authors", d).length > 0;
   }
-  const done = parts[1] + parts[2] + parts[3];
-  const total = GRID.parts[1] + GRID.parts[2] + GRID.parts[3];
+  const done = parts[1] + parts[2] + parts[3] + parts[4];
+  const total = GRID.parts[1] + GRID.parts[2] + GRID.parts[3] + GRID.parts[4];
   return { parts, done, total, complete: done === total };
 }
 
@@ -231,12 +234,14 @@ function renderSection(records, title, charts) {
   out.push(`## ${title}`, "");
   out.push(cover.complete
     ? `Complete: all ${cover.total} runs of the grid.`
-    : `**PARTIAL**: ${cover.done} of the grid's ${cover.total} runs have finished (part 1, OCGAN and AE: ${cover.parts[1]}/${GRID.parts[1]}; part 2, both with two more seeds: ${cover.parts[2]}/${GRID.parts[2]}; part 3, ablation and DAE: ${cover.parts[3]}/${GRID.parts[3]}). Every number below is over the runs finished so far.`);
+    : `**PARTIAL**: ${cover.done} of the grid's ${cover.total} runs have finished (part 1, OCGAN and AE: ${cover.parts[1]}/${GRID.parts[1]}; part 2, both with two more seeds: ${cover.parts[2]}/${GRID.parts[2]}; part 3, ablation and DAE: ${cover.parts[3]}/${GRID.parts[3]}; part 4, the authors' loss weights: ${cover.parts[4]}/${GRID.parts[4]}). Every number below is over the runs finished so far.`);
   out.push("");
-  const hyper = ["base", "visualBase", "latent", "batch", "epochs", "patience", "lr", "beta1", "beta2", "lambda", "miningSteps", "miningLr", "warmupEpochs"];
+  const hyper = ["base", "visualBase", "latent", "batch", "epochs", "patience", "lr", "beta1", "beta2", "lambda", "latentWeight", "miningSteps", "miningLr", "warmupEpochs"];
+  const authors = records.find((r) => r.variant === "ocgan-authors");
+  const authorsText = authors ? ` (the authors'-weights variant: lambda ${authors.config.lambda}, latentWeight ${authors.config.latentWeight})` : "";
   const sigmas = [...new Set(records.filter((r) => r.config.model !== "ae").map((r) => r.config.sigma))];
   if (config.preset !== "paper") out.push(`Preset \`${config.preset}\` is not the paper's network width and schedule (the \`paper\` preset is): these numbers say what this preset reaches, not whether the paper reproduces.`, "");
-  out.push(`Settings (preset \`${config.preset}\`): ${hyper.map((k) => `${k} ${config[k] ?? "—"}`).join(", ")}, sigma ${sigmas.length ? sigmas.join(" and ") : "—"} (the AE has sigma 0). Model selection: ${[...new Set(records.map((r) => r.selection))].join(", ")} (the epoch with the lowest in-class validation MSE, never anything out-of-class).`, "");
+  out.push(`Settings (preset \`${config.preset}\`): ${hyper.map((k) => `${k} ${config[k] ?? "—"}`).join(", ")}${authorsText}, sigma ${sigmas.length ? sigmas.join(" and ") : "—"} (the AE has sigma 0). Model selection: ${[...new Set(records.map((r) => r.selection))].join(", ")} (the epoch with the lowest in-class validation MSE, never anything out-of-class).`, "");
 
   out.push(...convergence(records));
   if (charts.validation) out.push(`![In-class validation MSE per epoch, every OCGAN and AE run](${charts.validation})`, "");

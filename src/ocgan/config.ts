@@ -25,6 +25,8 @@ export interface OcganConfig {
   beta2: number;
   /** Weight of the reconstruction MSE in the generator loss. */
   lambda: number;
+  /** Weight of the latent adversarial term BCE(Dl(En(x + n)), 1) in the generator loss (the paper: 1; the authors' code: 10). */
+  latentWeight: number;
   /** Standard deviation of the input noise, on the [-1, 1] scale. */
   sigma: number;
   /** Gradient steps of informative-negative mining (K). */
@@ -50,6 +52,7 @@ const common = {
   beta1: 0.5,
   beta2: 0.999,
   lambda: 10,
+  latentWeight: 1,
   sigma: 0.2,
   miningSteps: 5,
   miningLr: 1,

@@ -4,7 +4,7 @@
 //   3. informative-negative mining: K gradient steps on the latent l (from u)
 //      that lower Cl's in-class score of De(l); only l moves
 //   4. generator: En and De minimise lambda * MSE(x, De(En(x + n)))
-//      + BCE(Dl(En(x + n)), 1) + BCE(Dv(De(l)), 1)
+//      + latentWeight * BCE(Dl(En(x + n)), 1) + BCE(Dv(De(l)), 1)
 // The frozen networks of a step have requiresGrad off, so backward computes no
 // weight gradient for them. Everything is recorded on the GPU; the only value a
 // caller reads back is the vector of the six losses.
@@ -171,7 +171,10 @@ export class OcganModel {
           let total = mul(mse, c.lambda);
           let genLatent = zero();
           let genVisual = zero();
-          if (c.latentDisc) total = add(total, (genLatent = bce(Dl.forward(z), 1)));
+          if (c.latentDisc) {
+            genLatent = bce(Dl.forward(z), 1);
+            total = add(total, c.latentWeight === 1 ? genLatent : mul(genLatent, c.latentWeight));
+          }
           if (c.visualDisc) total = add(total, (genVisual = bce(Dv.forward(De.forward(negatives)), 1)));
           this.onGeneratorLoss?.(total);
           total.backward();

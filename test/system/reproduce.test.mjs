@@ -68,7 +68,7 @@ test("reproduce: --dry-run lists the whole grid in priority order and --shard 0/
   const full = await run(reproduce, ["--dry-run", ...empty], NO_CHROMIUM);
   assert.equal(full.code, 0, full.stderr);
   const all = listing(full.stdout);
-  assert.equal(all.length, 90, "10 digits x (OCGAN + AE with 3 seeds each, +Dl, +Dv, DAE)");
+  assert.equal(all.length, 100, "10 digits x (OCGAN + AE with 3 seeds each, +Dl, +Dv, DAE, the authors' loss weights)");
   assert.deepEqual(all.map((e) => e.index), all.map((_, i) => i));
   assert.match(all[0].id, /^ocgan-d0-s1-fast-[0-9a-f]{10}$/);
   assert.match(all[1].id, /^ae-d0-s1-fast-/);
@@ -77,9 +77,10 @@ test("reproduce: --dry-run lists the whole grid in priority order and --shard 0/
   assert.match(all[21].id, /^ae-d0-s2-fast-/, "part 2 gives the AE the same seeds");
   assert.match(all[60].id, /^ocgan-dl-d0-s1-fast-/, "part 3 last");
   assert.equal(all.filter((e) => e.id.startsWith("dae-")).length, 10);
-  assert.equal(new Set(all.map((e) => e.id)).size, 90, "ids are unique");
+  assert.match(all[90].id, /^ocgan-authors-d0-s1-fast-/, "part 4 after part 3");
+  assert.equal(new Set(all.map((e) => e.id)).size, 100, "ids are unique");
   assert.ok(all.every((e) => e.status === "to do"));
-  assert.match(full.stdout, /0 of 90 done, 90 to run/);
+  assert.match(full.stdout, /0 of 100 done, 100 to run/);
   const aeOnly = listing((await run(reproduce, ["--dry-run", "--variants", "ae", ...empty], NO_CHROMIUM)).stdout);
   assert.deepEqual(aeOnly.map((e) => e.id), all.filter((e) => e.id.startsWith("ae-")).map((e) => e.id), "--variants ae: the AE runs, in the grid's order");
   assert.ok(!existsSync(join(work, "no-runs")) && !existsSync(join(work, "none.jsonl")), "a dry run writes nothing");
@@ -106,11 +107,11 @@ test("reproduce: --dry-run lists the whole grid in priority order and --shard 0/
   const inCluster = async (env, extra = []) => run(reproduce, ["--dry-run", ...extra, ...empty], { ...clean, ...NO_CHROMIUM, ...env }, undefined, true);
   const slurm = await inCluster({ SLURM_ARRAY_TASK_ID: "11", SLURM_ARRAY_TASK_MIN: "10", SLURM_ARRAY_TASK_COUNT: "3" });
   assert.equal(slurm.code, 0, slurm.stderr);
-  assert.match(slurm.stdout, /shard 1\/3 \(Slurm array task 11\): 30 of them/);
+  assert.match(slurm.stdout, /shard 1\/3 \(Slurm array task 11\): 33 of them/);
   assert.ok(listing(slurm.stdout).every((e) => e.index % 3 === 1));
   const k8s = await inCluster({ JOB_COMPLETION_INDEX: "4", REPRODUCE_SHARDS: "5" });
   assert.equal(k8s.code, 0, k8s.stderr);
-  assert.match(k8s.stdout, /shard 4\/5 \(Kubernetes completion index 4\): 18 of them/);
+  assert.match(k8s.stdout, /shard 4\/5 \(Kubernetes completion index 4\): 20 of them/);
   const noCount = await inCluster({ JOB_COMPLETION_INDEX: "4" });
   assert.equal(noCount.code, 2);
   assert.match(noCount.stderr, /^error: JOB_COMPLETION_INDEX is set \(a Kubernetes Indexed Job\) but REPRODUCE_SHARDS is not/);
@@ -127,7 +128,7 @@ test("reproduce: --dry-run lists the whole grid in priority order and --shard 0/
   const lastPod = await inCluster({ JOB_COMPLETION_INDEX: String(completions - 1), REPRODUCE_SHARDS: completions });
   assert.match(lastPod.stdout, new RegExp(`shard ${completions - 1}/${completions} \\(Kubernetes completion index`));
   const explicit = await inCluster({ SLURM_ARRAY_TASK_ID: "1", SLURM_ARRAY_TASK_COUNT: "3", SLURM_ARRAY_TASK_MIN: "0" }, ["--shard", "0/2"]);
-  assert.match(explicit.stdout, /, shard 0\/2: 45 of them/, "--shard wins over the environment");
+  assert.match(explicit.stdout, /, shard 0\/2: 50 of them/, "--shard wins over the environment");
 
   const subset = listing((await run(reproduce, ["--dry-run", "--parts", "3", "--digits", "8,3", "--seeds", "5", ...empty], NO_CHROMIUM)).stdout);
   assert.deepEqual(subset.map((e) => e.id.replace(/-[0-9a-f]{10}$/, "")), [
@@ -141,8 +142,8 @@ test("reproduce: bad options give one line naming the flag, a usage hint and exi
     [["--shard", "2/2"], /^error: --shard expects I\/N with 0 <= I < N/],
     [["--shard", "1"], /^error: --shard expects I\/N/],
     [["--digits", "1,10"], /^error: --digits expects a comma-separated list of digits 0 to 9/],
-    [["--parts", "4"], /^error: --parts expects a comma-separated list of parts 1 to 3/],
-    [["--variants", "ae,gan"], /^error: --variants expects a comma-separated list of ocgan, ae, ocgan-dl, ocgan-dl-dv, dae without repeats/],
+    [["--parts", "5"], /^error: --parts expects a comma-separated list of parts 1 to 4/],
+    [["--variants", "ae,gan"], /^error: --variants expects a comma-separated list of ocgan, ae, ocgan-dl, ocgan-dl-dv, dae, ocgan-authors without repeats/],
     [["--patience", "-1"], /^error: --patience expects an integer >= 0/],
     [["--seeds", "1,1"], /^error: --seeds expects .* without repeats/],
     [["--preset", "huge"], /^error: --preset expects one of paper, fast, tiny/],
@@ -221,7 +222,7 @@ test("reproduce: a tiny grid of two runs, as two shards (Chromium launched, and 
   assert.ok(!existsSync(join(work, "results", "owner.lock")), "the results folder's lock is released");
   const readme = readFileSync(join(work, "results", "README.md"), "utf8");
   assert.match(readme, /## Preset `tiny`/);
-  assert.match(readme, /\*\*PARTIAL\*\*: 2 of the grid's 90 runs/);
+  assert.match(readme, /\*\*PARTIAL\*\*: 2 of the grid's 100 runs/);
   assert.match(readme, /\*\*NOT CONVERGED\*\*: 2 of 2 runs were not stopped by a patience \(reached the cap of 1 epochs\)/);
   assert.ok(readme.includes(`| 0 | 0.998 | ${oc.auc.protocol1.toFixed(3)} | 1 |`), "digit 0: the paper's .998 beside our OCGAN");
 
@@ -278,8 +279,8 @@ function fake(variant, digit, seed, p1, p2 = p1 - 0.01) {
   const model = variant.startsWith("ocgan") ? "ocgan" : variant;
   const config = {
     preset: "fast", model, digit, base: 8, visualBase: 8, latent: 16, batch: 32, epochs: 300, patience: 10, lr: 0.001, beta1: 0.5, beta2: 0.999,
-    lambda: 10, sigma: model === "ae" ? 0 : 0.2, miningSteps: 5, miningLr: 1, warmupEpochs: 2,
-    latentDisc: model === "ocgan", visualDisc: variant === "ocgan" || variant === "ocgan-dl-dv", classifier: variant === "ocgan", seed,
+    lambda: variant === "ocgan-authors" ? 250 : 10, latentWeight: variant === "ocgan-authors" ? 10 : 1, sigma: model === "ae" ? 0 : 0.2, miningSteps: 5, miningLr: 1, warmupEpochs: 2,
+    latentDisc: model === "ocgan", visualDisc: ["ocgan", "ocgan-dl-dv", "ocgan-authors"].includes(variant), classifier: variant === "ocgan" || variant === "ocgan-authors", seed,
   };
   return {
     id: `${variant}-d${digit}-s${seed}-fast-0123456789`, variant, parts: [1], preset: "fast", digit, seed,
@@ -299,7 +300,7 @@ test("render-results: mean ± std over seeds beside the paper, the ablation, PAR
     for (const [k, seed] of [1, 2, 3].entries()) lines.push(fake("ocgan", d, seed, 0.9 + 0.02 * k));
     // The AE: 0.78, 0.80, 0.82 (mean 0.80, std 0.02).
     for (const [k, seed] of [1, 2, 3].entries()) lines.push(fake("ae", d, seed, 0.78 + 0.02 * k));
-    lines.push(fake("ocgan-dl", d, 1, 0.85), fake("ocgan-dl-dv", d, 1, 0.87), fake("dae", d, 1, 0.81));
+    lines.push(fake("ocgan-dl", d, 1, 0.85), fake("ocgan-dl-dv", d, 1, 0.87), fake("dae", d, 1, 0.81), fake("ocgan-authors", d, 1, 0.93));
   }
   const file = join(dir, "fast.jsonl");
   writeFileSync(file, lines.slice(1).map((r) => JSON.stringify(r)).join("\n") + "\n");
@@ -309,8 +310,8 @@ test("render-results: mean ± std over seeds beside the paper, the ablation, PAR
   assert.equal(r.code, 0, r.stderr);
   let md = readFileSync(join(dir, "README.md"), "utf8");
   assert.match(md, /## Preset `fast`/);
-  assert.match(md, /\*\*PARTIAL\*\*: 89 of the grid's 90 runs/, "digit 0 lacks one OCGAN seed");
-  assert.match(r.stderr, /fast\.jsonl:90: not JSON .*skipped/);
+  assert.match(md, /\*\*PARTIAL\*\*: 99 of the grid's 100 runs/, "digit 0 lacks one OCGAN seed");
+  assert.match(r.stderr, /fast\.jsonl:100: not JSON .*skipped/);
   assert.ok(md.includes("| 0 | 0.998 | 0.930 ± 0.014 | 2 | −0.068 | 0.800 ± 0.020 |"), "digit 0: two seeds");
 
   writeFileSync(file, lines.map((r) => JSON.stringify(r)).join("\n") + "\n");
@@ -318,7 +319,7 @@ test("render-results: mean ± std over seeds beside the paper, the ablation, PAR
   assert.equal(r.code, 0, r.stderr);
   md = readFileSync(join(dir, "README.md"), "utf8");
   assert.doesNotMatch(md, /PARTIAL/);
-  assert.match(md, /Complete: all 90 runs of the grid\./);
+  assert.match(md, /Complete: all 100 runs of the grid\./);
   assert.ok(md.includes("| 8 | 0.939 | 0.920 ± 0.020 | 3 | −0.019 | 0.800 ± 0.020 | 0.910 ± 0.020 | 0.790 ± 0.020 |"), "digit 8 row");
   assert.match(md, /Every run stopped by its patience \(10 epochs without a lower in-class validation MSE\), so every selected epoch lies before its stop: stops from epoch 20 to 20/);
   assert.ok(md.includes("](validation-fast.svg)"), "the README shows the validation curves");
@@ -333,6 +334,8 @@ test("render-results: mean ± std over seeds beside the paper, the ablation, PAR
   assert.ok(md.includes("| + classifier and mining (Cl) = OCGAN | 0.975 | 0.920 | all 10 | 0.910 | 0.900 |"), "OCGAN: all seeds, then the ablation's seed");
   assert.ok(md.includes("| model | paper | ours | over digits | ours, P2 | ours, all digits, seed 1 |"));
   assert.ok(md.includes("| DAE (not in the paper's ablation) | — | 0.810 | all 10 |"));
+  assert.ok(md.includes("| OCGAN with the authors' code's loss weights (250 x MSE, 10 x latent term) | — | 0.930 | all 10 |"));
+  assert.match(md, /lambda 10, latentWeight 1, .*\(the authors'-weights variant: lambda 250, latentWeight 10\)/, "one section holds both loss weightings");
   assert.ok(md.includes("| 3 | **0.0100** | 0.0200 |") || md.includes("| 3 | 0.0200 | 0.0200 | 0.0200 | **0.0100** |"), "reconstruction-error table, in-class in bold");
   assert.ok(md.includes("`test adapter`"));
   // The chart beside the README: a bar per digit and series, a dot per seed.
