@@ -63,6 +63,7 @@ export async function benchIteration(
   phases: "auto" | "all" | "none",
   roof: Roofline,
   log: (line: string) => void,
+  signal?: AbortSignal,
 ): Promise<IterationResult> {
   const config = namedConfig(name, batch);
   const rt = runtime();
@@ -73,6 +74,7 @@ export async function benchIteration(
   let finite = true;
   const big = flops.total > BIG_ITERATION_FLOPS;
   const once = async (mining: boolean, input = x) => {
+    signal?.throwIfAborted();
     const t = now();
     const losses = model.iteration(input, mining);
     const values = await losses.toArray();

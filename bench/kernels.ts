@@ -31,6 +31,12 @@ export interface KernelResult {
   gbps?: number;
   /** GFLOP/s over the FMA roofline, or GB/s over the copy roofline (the run's best). */
   fraction: number;
+  /**
+   * For the roofline chart, the other half of the arithmetic intensity
+   * (FLOP per byte of minimum traffic): a compute-bound kernel's bytes, a
+   * memory-bound one's FLOPs (counted from its formula). `fraction` does not use them.
+   */
+  intensity?: number;
   /** The roofs re-measured just before this kernel (spotCheck), and the share of those: the machine's load moves both. */
   spot?: { fmaGflops: number; copyGBps: number };
   fractionOfSpot?: number;
@@ -74,11 +80,22 @@ function disposeAll(...ts: (Tensor | null | undefined)[]) {
 
 type Pass = { pass: KernelResult["pass"]; run: () => void };
 
+/**
+ * FLOPs per element of the memory-bound ops, counted from their formulas (for
+ * the roofline chart's x axis only). Batch norm, training forward and
+ * backward: mean, variance, normalise, scale and shift (7), then the two
+ * parameter-gradient sums and the input gradient (8). Adam per parameter:
+ * both moment updates (7), the bias corrections folded into the step size, and
+ * the step p -= lr * m / (sqrt(v) + eps) (4). Add and leaky ReLU: 1.
+ */
+const BATCH_NORM_FLOPS = 15;
+const ADAM_FLOPS = 11;
+
 /** Times each pass, turning a thrown error into a result with `error` (an op still being written, say). */
 async function timePasses(
   base: Omit<KernelResult, "pass" | "ms" | "reps" | "fraction">,
   passes: Pass[],
-  cost: { flops?: number; bytes?: (pass: string) => number },
+  cost: { flops?: number; bytes?: (pass: string) => number; flopsPerByte?: (pass: string) => number },
   roof: Roofline,
   timing: TimingOptions,
   out: KernelResult[],
@@ -87,6 +104,7 @@ async function timePasses(
   const spot = await spotCheck();
   for (const { pass, run } of passes) {
     const r: KernelResult = { ...base, pass, ms: NaN, reps: 0, fraction: NaN, spot };
+    if (cost.flopsPerByte) r.intensity = cost.flopsPerByte(pass);
     try {
       const t = await timeOp(run, timing);
       r.ms = t.ms;
@@ -138,7 +156,11 @@ async function benchConv(s: ConvShape, roof: Roofline, timing: TimingOptions, ou
     ];
     const name = `${transposed ? "convT" : "conv"} ${l.cin}->${l.cout} ${l.hin}->${l.hout}`;
     const shape = `x[${N},${l.cin},${l.hin},${l.hin}] k${l.k} s${l.stride} p${l.padding}`;
-    await timePasses({ name, group: l.kind as "conv2d", usedBy: s.usedBy.join(", "), shape }, passes, { flops: 2 * N * l.macs }, roof, timing, out, log);
+    // Minimum traffic of each pass: its two inputs read once, its output written once.
+    const [xBytes, wBytes, yBytes] = [x.size * 4, w.size * 4, y.size * 4];
+    const traffic: Record<string, number> = { forward: xBytes + wBytes + yBytes, dX: yBytes + wBytes + xBytes, dW: xBytes + yBytes + wBytes };
+    const flops = 2 * N * l.macs;
+    await timePasses({ name, group: l.kind as "conv2d", usedBy: s.usedBy.join(", "), shape }, passes, { flops, flopsPerByte: (pass) => flops / traffic[pass] }, roof, timing, out, log);
   } finally {
     disposeAll(x, w, y, dy);
   }
@@ -164,7 +186,9 @@ async function benchLinear(n: number, inF: number, outF: number, usedBy: string,
       { pass: "dX", run: backward(true) },
       { pass: "dW", run: backward(false) },
     ];
-    await timePasses({ name: `linear ${inF}->${outF} N${n}`, group: "linear", usedBy, shape: `x[${n},${inF}] w[${outF},${inF}]` }, passes, { flops: 2 * n * inF * outF }, roof, timing, out, log);
+    const flops = 2 * n * inF * outF;
+    const traffic = 4 * (n * inF + outF * inF + n * outF); // every pass reads two of x, w, y (or their gradients) and writes the third
+    await timePasses({ name: `linear ${inF}->${outF} N${n}`, group: "linear", usedBy, shape: `x[${n},${inF}] w[${outF},${inF}]` }, passes, { flops, flopsPerByte: () => flops / traffic }, roof, timing, out, log);
   } finally {
     disposeAll(x, w, y, dy);
   }
@@ -188,7 +212,7 @@ async function benchBatchNorm(shape: number[], usedBy: string, roof: Roofline, t
     };
     const n = x.size;
     // Minimum traffic: forward reads x and writes y; backward reads x and dy and writes dx.
-    await timePasses({ name: `batchNorm [${shape}]`, group: "batchNorm", usedBy, shape: `[${shape}]` }, [{ pass: "train fwd+bwd", run }], { bytes: () => 4 * n * (2 + 3) }, roof, timing, out, log);
+    await timePasses({ name: `batchNorm [${shape}]`, group: "batchNorm", usedBy, shape: `[${shape}]` }, [{ pass: "train fwd+bwd", run }], { bytes: () => 4 * n * (2 + 3), flopsPerByte: () => BATCH_NORM_FLOPS / (4 * (2 + 3)) }, roof, timing, out, log);
   } finally {
     disposeAll(x, dy, rm, rv, gamma, beta);
   }
@@ -200,7 +224,7 @@ async function benchAdam(n: number, roof: Roofline, timing: TimingOptions, out: 
   const opt = new Adam([param], { lr: 2e-4, betas: [0.5, 0.999] });
   try {
     // Reads param, grad, m, v; writes param, m, v.
-    await timePasses({ name: `adam ${n / (1 << 20)}M params`, group: "adam", usedBy: "every optimiser step", shape: `[${n}]` }, [{ pass: "step", run: () => opt.step() }], { bytes: () => 4 * n * 7 }, roof, timing, out, log);
+    await timePasses({ name: `adam ${n / (1 << 20)}M params`, group: "adam", usedBy: "every optimiser step", shape: `[${n}]` }, [{ pass: "step", run: () => opt.step() }], { bytes: () => 4 * n * 7, flopsPerByte: () => ADAM_FLOPS / (4 * 7) }, roof, timing, out, log);
   } finally {
     opt.dispose();
     disposeAll(param);
@@ -211,8 +235,8 @@ async function benchElementwise(n: number, roof: Roofline, timing: TimingOptions
   const a = randn([n]);
   const b = randn([n]);
   try {
-    await timePasses({ name: `add ${n / (1 << 20)}M`, group: "elementwise", usedBy: "x + noise, gradient sums", shape: `[${n}] + [${n}]` }, [{ pass: "forward", run: () => void add(a, b) }], { bytes: () => 12 * n }, roof, timing, out, log);
-    await timePasses({ name: `leakyRelu ${n / (1 << 20)}M`, group: "elementwise", usedBy: "En, Dv, Cl activations", shape: `[${n}]` }, [{ pass: "forward", run: () => void F.leakyRelu(a, 0.2) }], { bytes: () => 8 * n }, roof, timing, out, log);
+    await timePasses({ name: `add ${n / (1 << 20)}M`, group: "elementwise", usedBy: "x + noise, gradient sums", shape: `[${n}] + [${n}]` }, [{ pass: "forward", run: () => void add(a, b) }], { bytes: () => 12 * n, flopsPerByte: () => 1 / 12 }, roof, timing, out, log);
+    await timePasses({ name: `leakyRelu ${n / (1 << 20)}M`, group: "elementwise", usedBy: "En, Dv, Cl activations", shape: `[${n}]` }, [{ pass: "forward", run: () => void F.leakyRelu(a, 0.2) }], { bytes: () => 8 * n, flopsPerByte: () => 1 / 8 }, roof, timing, out, log);
   } finally {
     disposeAll(a, b);
   }
@@ -224,33 +248,49 @@ export interface KernelOptions {
   quick: boolean;
   /** Substring filter on kernel names. */
   grep?: string;
+  /** Stops the run before the next kernel once aborted. */
+  signal?: AbortSignal;
+  /** Each pass as soon as it is timed, with the count of passes done and planned. */
+  onResult?(result: KernelResult, done: number, total: number): void;
+}
+
+/** Kernels to benchmark: the names --grep matches, how many passes they time, and how. */
+interface KernelTask {
+  names: string[];
+  passes: number;
+  run(out: KernelResult[]): Promise<void>;
 }
 
 export async function benchKernels(roof: Roofline, o: KernelOptions, log: (line: string) => void): Promise<KernelResult[]> {
   const timing: TimingOptions = o.quick ? { targetMs: 100, batches: 3, maxReps: 50 } : { targetMs: 250, batches: 5, maxReps: 200 };
-  const out: KernelResult[] = [];
-  const wanted = (name: string) => !o.grep || name.includes(o.grep);
-  for (const s of convShapes(o.presets, o.batch)) {
-    const l = s.layer;
-    if (!wanted(`${l.kind === "convTranspose2d" ? "convT" : "conv"} ${l.cin}->${l.cout} ${l.hin}->${l.hout}`)) continue;
-    await benchConv(s, roof, timing, out, log);
-  }
   const batch = o.batch;
   const latent = namedConfig(o.presets[0] ?? "fast", batch).latent;
-  if (wanted("linear")) {
-    await benchLinear(batch, latent, 128, "every preset: Dl.0", roof, timing, out, log);
-    await benchLinear(batch, 128, 64, "every preset: Dl.1", roof, timing, out, log);
-    // The implicit GEMM of the paper preset's conv 64->128 16->8 (64 x 8 x 8 rows, 64 x 4 x 4 deep, 128 wide).
-    await benchLinear(4096, 1024, 128, "reference GEMM: paper conv 64->128 as a matmul", roof, timing, out, log);
+  const tasks: KernelTask[] = [];
+  const task = (name: string | string[], passes: number, run: KernelTask["run"]) => tasks.push({ names: [name].flat(), passes, run });
+  for (const s of convShapes(o.presets, batch)) {
+    const l = s.layer;
+    task(`${l.kind === "convTranspose2d" ? "convT" : "conv"} ${l.cin}->${l.cout} ${l.hin}->${l.hout}`, 3, (out) => benchConv(s, roof, timing, out, log));
   }
-  if (wanted("batchNorm")) {
-    for (const preset of o.presets) {
-      const c = namedConfig(preset, batch);
-      await benchBatchNorm([c.batch, c.base, 16, 16], `${preset}: De BN after convT ${2 * c.base}->${c.base} (largest)`, roof, timing, out, log);
-    }
-    await benchBatchNorm([batch, 128], "every preset: Dl.0", roof, timing, out, log);
+  task("linear", 3, (out) => benchLinear(batch, latent, 128, "every preset: Dl.0", roof, timing, out, log));
+  task("linear", 3, (out) => benchLinear(batch, 128, 64, "every preset: Dl.1", roof, timing, out, log));
+  // The implicit GEMM of the paper preset's conv 64->128 16->8 (64 x 8 x 8 rows, 64 x 4 x 4 deep, 128 wide).
+  task("linear", 3, (out) => benchLinear(4096, 1024, 128, "reference GEMM: paper conv 64->128 as a matmul", roof, timing, out, log));
+  for (const preset of o.presets) {
+    const c = namedConfig(preset, batch);
+    task("batchNorm", 1, (out) => benchBatchNorm([c.batch, c.base, 16, 16], `${preset}: De BN after convT ${2 * c.base}->${c.base} (largest)`, roof, timing, out, log));
   }
-  if (wanted("adam")) await benchAdam(1 << 20, roof, timing, out, log);
-  if (wanted("add") || wanted("leakyRelu")) await benchElementwise(1 << 20, roof, timing, out, log);
+  task("batchNorm", 1, (out) => benchBatchNorm([batch, 128], "every preset: Dl.0", roof, timing, out, log));
+  task("adam", 1, (out) => benchAdam(1 << 20, roof, timing, out, log));
+  task(["add", "leakyRelu"], 2, (out) => benchElementwise(1 << 20, roof, timing, out, log));
+
+  const chosen = tasks.filter((t) => !o.grep || t.names.some((name) => name.includes(o.grep!)));
+  const total = chosen.reduce((n, t) => n + t.passes, 0);
+  const out: KernelResult[] = [];
+  for (const t of chosen) {
+    o.signal?.throwIfAborted();
+    const before = out.length;
+    await t.run(out);
+    for (let k = before; k < out.length; k++) o.onResult?.(out[k], k + 1, total);
+  }
   return out;
 }

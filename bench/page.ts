@@ -1,33 +1,7 @@
-// Entry of the benchmark page (bench/run.mjs builds, serves and drives it).
-// window.__bench(options) runs the chosen parts in order and hands each result
-// to the driver as soon as it exists (window.__record), so a crash late in the
-// run still leaves the earlier figures. The same runBench() runs in Node on
-// Dawn's WebGPU (bench/node.ts, `npm run bench -- --runner node`), with the
-// host's functions passed in instead of the page's.
-import { init, runtime, type AdapterReport } from "../src/index.js";
-import { measureRoofline, spotCheck, type Roofline } from "./roofline.js";
-import { benchKernels } from "./kernels.js";
-import { benchIteration } from "./iteration.js";
-import { namedConfig } from "./configs.js";
-import { benchTfjs, type TfjsConfig } from "./tfjs-ocgan.js";
-
-export interface BenchOptions {
-  /** Parts to run, of "kernels", "iteration", "tfjs" (the roofline always runs). */
-  parts: string[];
-  /** Presets whose kernel shapes and iterations are measured. */
-  presets: string[];
-  /** Batch size of every kernel shape and iteration. */
-  batch: number;
-  /** Timed iterations per engine config (after one warm-up). */
-  iterations: Record<string, number>;
-  /** Split iterations into phases: auto (configs under 20 GFLOP), all, none. */
-  phases: "auto" | "all" | "none";
-  quick: boolean;
-  grep?: string;
-  /** Kernels of the conv input gradient: chosen by shape ("auto"), or one family forced. */
-  convDxKernels?: "auto" | "direct" | "gemm" | "phases";
-  tfjs: { configs: string[]; backends: ("webgpu" | "cpu")[]; iterations: Record<"webgpu" | "cpu", number> };
-}
+// Entry of `npm run bench`'s headless page (bench/run.mjs builds, serves and
+// drives it): window.__bench(options) runs the benchmarks (bench/bench.ts) and
+// hands each result to the driver through window.__record as it arrives.
+import { runBench, type BenchOptions } from "./bench.js";
 
 declare global {
   interface Window {
@@ -37,81 +11,8 @@ declare global {
   }
 }
 
-/** What the benchmarks need from where they run: the page (below) or Node (bench/node.ts). */
-export interface BenchHost {
-  record(section: string, data: unknown): Promise<void>;
-  log(line: string): void;
-  /** The host's GPU object; a page leaves it unset and init() uses navigator.gpu. */
-  gpu?: GPU;
-  /** Facts about the host, recorded beside the adapter's. */
-  environment: Record<string, unknown>;
-}
-
-function tfjsConfig(name: string, batch: number): TfjsConfig {
-  const c = namedConfig(name, batch);
-  return {
-    name, base: c.base, visualBase: c.visualBase, latent: c.latent, batch: c.batch,
-    miningSteps: c.miningSteps, miningLr: c.miningLr, lambda: c.lambda, sigma: c.sigma,
-  };
-}
-
-export async function runBench(o: BenchOptions, host: BenchHost): Promise<void> {
-  const { record, log } = host;
-  const adapter: AdapterReport = await init({ gpu: host.gpu });
-  await record("adapter", { ...adapter, ...host.environment });
-  log(`adapter: ${adapter.vendor} ${adapter.architecture} ${adapter.description}`);
-
-  const forcedDx = o.convDxKernels ?? "auto";
-  runtime().tuner.force("conv2d_input_grad", forcedDx === "auto" ? null : forcedDx);
-  log("roofline:");
-  const roof: Roofline = await measureRoofline(log, o.quick);
-  await record("roofline", roof);
-
-  if (o.parts.includes("kernels")) {
-    log("kernels:");
-    await record("kernels", await benchKernels(roof, { presets: o.presets, batch: o.batch, quick: o.quick, grep: o.grep }, log));
-  }
-
-  if (o.parts.includes("iteration")) {
-    const names = [...new Set([...o.presets, ...(o.parts.includes("tfjs") ? o.tfjs.configs : [])])];
-    for (const name of names) {
-      log(`iteration (${name}):`);
-      try {
-        await record("iteration", await benchIteration(name, o.batch, o.iterations[name] ?? 2, o.phases, roof, log));
-      } catch (error) {
-        log(`  ${name}: FAILED ${error instanceof Error ? error.stack : error}`);
-        await record("iteration", { name, error: String(error) });
-      }
-    }
-  }
-
-  // Every kernel choice the run timed, whichever part met the shape first.
-  await record("tuning", runtime().tuner.timings);
-
-  if (o.parts.includes("tfjs")) {
-    const stats = runtime().stats();
-    log(`engine done (${stats.liveBuffers} live buffers, ${(stats.allocatedBytes / 2 ** 20).toFixed(0)} MiB pooled); TF.js:`);
-    for (const name of o.tfjs.configs) {
-      for (const backend of o.tfjs.backends) {
-        try {
-          // The engine's FMA probe before and after, as a gauge of the machine's load during the TF.js run.
-          const before = (await spotCheck()).fmaGflops;
-          const result = await benchTfjs(backend, tfjsConfig(name, o.batch), o.tfjs.iterations[backend], log);
-          const after = (await spotCheck()).fmaGflops;
-          await record("tfjs", { ...result, spotFmaGflops: (before + after) / 2 });
-        } catch (error) {
-          log(`  tfjs ${backend} ${name}: FAILED ${error instanceof Error ? error.stack : error}`);
-          await record("tfjs", { backend, config: tfjsConfig(name, o.batch), error: String(error) });
-        }
-      }
-    }
-  }
-}
-
-if (typeof window !== "undefined") {
-  window.__bench = (o) => runBench(o, {
-    record: (section, data) => window.__record(section, data),
-    log: (line) => void window.__log(line),
-    environment: { userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency },
-  });
-}
+window.__bench = (o) => runBench(o, {
+  record: (section, data) => window.__record(section, data),
+  log: (line) => void window.__log(line),
+  environment: { userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency },
+});

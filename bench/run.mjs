@@ -35,6 +35,7 @@ import { execFileSync } from "node:child_process";
 import { buildPage, buildNode } from "../scripts/bundle.mjs";
 import { serve } from "../scripts/serve.mjs";
 import { launchChromium } from "../scripts/chromium.mjs";
+import { newResults, recordResult, finishResults, resultsFileName } from "./results.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const DEFAULT_ITERS = { fast: 3, c16: 2, paper: 1 };
@@ -262,8 +263,8 @@ function profileTable(its) {
 
 function printResults(results) {
   console.log(`\n## ${results.date.slice(0, 10)}, commit ${results.commit?.slice(0, 10) ?? "?"}${results.workingTreeDirty ? " (uncommitted changes)" : ""}, ` +
-    `${results.adapter ? `${results.adapter.vendor} ${results.adapter.architecture}`.trim() : "no adapter"}, ${results.runner === "node" ? `Node ${results.host.node} (Dawn for Node)` : `Chromium ${results.browser ?? "?"}`}, ` +
-    `${results.host.cpus ?? "?"} CPUs, load average ${fix(results.host.loadavgStart?.[0], 1)} at start and ${fix(results.host.loadavgEnd?.[0], 1)} at end, ${results.durationS} s\n`);
+    `${results.adapter ? `${results.adapter.vendor} ${results.adapter.architecture}`.trim() : "no adapter"}, ${results.runner === "node" ? `Node ${results.host.node} (Dawn for Node)` : results.runner === "page" ? `the app's Benchmark view in ${results.browser ?? "a browser"}` : `Chromium ${results.browser ?? "?"}`}, ` +
+    `${results.host.cpus ?? "?"} CPUs${results.host.loadavgStart ? `, load average ${fix(results.host.loadavgStart[0], 1)} at start and ${fix(results.host.loadavgEnd?.[0], 1)} at end` : ""}, ${results.durationS} s\n`);
   if (results.roofline) {
     console.log(`Roofline: FMA ${fix(results.roofline.fmaGflops)} GFLOP/s, copy ${fix(results.roofline.copyGBps)} GB/s\n`);
   }
@@ -291,38 +292,20 @@ if (print) {
   printResults(JSON.parse(readFileSync(print, "utf8")));
   process.exit(0);
 }
-const started = new Date();
-const results = {
-  date: started.toISOString(),
+const results = newResults({
   commit: git("rev-parse", "HEAD"),
   workingTreeDirty: (git("status", "--porcelain") ?? "") !== "",
   // Other work on the machine slows a CPU adapter directly: the load averages say how busy it was.
   host: { platform: process.platform, arch: process.arch, cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, loadavgStart: loadavg() },
   options,
   runner,
-  adapter: null,
-  roofline: null,
-  kernels: [],
-  iterations: [],
-  tfjs: [],
-  /** When each result arrived, in seconds from the start. */
-  timeline: [],
-  durationS: null,
-};
+});
 
 const dir = mkdtempSync(join(tmpdir(), "engine-bench-"));
 let browser;
 let server;
 let failed = false;
-function record(section, data) {
-  results.timeline.push({ section, name: data?.name ?? data?.config?.name ?? null, atS: Math.round((Date.now() - started.getTime()) / 1000) });
-  if (section === "adapter") results.adapter = data;
-  else if (section === "roofline") results.roofline = data;
-  else if (section === "kernels") results.kernels = data;
-  else if (section === "iteration") results.iterations.push(data);
-  else if (section === "tfjs") results.tfjs.push(data);
-  else if (section === "tuning") results.tuning = data;
-}
+const record = (section, data) => recordResult(results, section, data);
 
 if (runner === "node") {
   // The same benchmark code in this process: bundled under node_modules/.cache so its npm imports resolve.
@@ -367,14 +350,12 @@ if (runner === "node") {
   server?.close();
   rmSync(dir, { recursive: true, force: true });
 }
-results.durationS = Math.round((Date.now() - started.getTime()) / 1000);
+finishResults(results);
 results.host.loadavgEnd = loadavg();
 delete results.url;
 
 if (results.adapter) {
-  const a = results.adapter;
-  const name = (a.architecture || a.description || a.vendor || "unknown-adapter").toLowerCase().replace(/[^a-z0-9._-]+/g, "-");
-  const file = out ?? join(root, "bench/results", `${name}${runner === "node" ? "-node" : ""}${full ? "" : "-partial"}.json`);
+  const file = out ?? join(root, "bench/results", resultsFileName(results, full));
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
   console.log(`\nresults written to ${file}`);

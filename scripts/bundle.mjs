@@ -18,10 +18,15 @@ const page = (title, script) => `<!doctype html>
 <body><script type="module" src="./${script}"></script></body></html>
 `;
 
+/** Bundles `entry` for the browser into `outfile`; `define` replaces global names with values (JSON text). */
+export async function bundleBrowser(entry, outfile, define = {}) {
+  await esbuild.build({ ...common, platform: "browser", entryPoints: [entry], outfile, define });
+}
+
 /** Bundles `entry` for the browser into `dir`/main.js with an index.html that loads it. */
 export async function buildPage(entry, dir, title) {
   mkdirSync(dir, { recursive: true });
-  await esbuild.build({ ...common, platform: "browser", entryPoints: [entry], outfile: `${dir}/main.js` });
+  await bundleBrowser(entry, `${dir}/main.js`);
   writeFileSync(`${dir}/index.html`, page(title, "main.js"));
 }
 

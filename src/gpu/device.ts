@@ -17,20 +17,33 @@ const NO_WEBGPU =
   "uses SwiftShader: install Debian's 'chromium' package) and serve the page from http://127.0.0.1 or localhost, " +
   "since navigator.gpu exists only in a secure context.";
 
-function describe(info: GPUAdapterInfo | undefined, features: Iterable<string>): AdapterReport {
+/** The limits that shape compute kernels, reported with the adapter (the benchmark pages show them). */
+export const REPORTED_LIMITS = [
+  "maxComputeWorkgroupSizeX", "maxComputeInvocationsPerWorkgroup", "maxComputeWorkgroupStorageSize", "maxComputeWorkgroupsPerDimension",
+  "maxStorageBufferBindingSize", "maxBufferSize", "maxStorageBuffersPerShaderStage",
+] as const;
+
+function describe(info: GPUAdapterInfo | undefined, features: Iterable<string>, limits: GPUSupportedLimits): AdapterReport {
+  const reported: Record<string, number> = {};
+  for (const name of REPORTED_LIMITS) reported[name] = limits[name];
+  // Subgroup sizes are on the adapter's info where the browser has them (Chromium does).
+  const subgroups = info as { subgroupMinSize?: number; subgroupMaxSize?: number } | undefined;
+  if (subgroups?.subgroupMinSize) reported.subgroupMinSize = subgroups.subgroupMinSize;
+  if (subgroups?.subgroupMaxSize) reported.subgroupMaxSize = subgroups.subgroupMaxSize;
   return {
     vendor: info?.vendor ?? "",
     architecture: info?.architecture ?? "",
     device: info?.device ?? "",
     description: info?.description ?? "",
     features: [...features].sort(),
+    limits: reported,
   };
 }
 
 export async function createRuntime(options: InitOptions = {}): Promise<Runtime> {
   if (options.device) {
     const device = options.device;
-    return new Runtime(device, describe((device as { adapterInfo?: GPUAdapterInfo }).adapterInfo, device.features));
+    return new Runtime(device, describe((device as { adapterInfo?: GPUAdapterInfo }).adapterInfo, device.features, device.limits));
   }
   const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (!gpu) throw new GpuError(NO_WEBGPU);
@@ -44,5 +57,5 @@ export async function createRuntime(options: InitOptions = {}): Promise<Runtime>
   for (const name of want) requiredLimits[name] = adapter.limits[name];
   const requiredFeatures = (["timestamp-query"] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
-  return new Runtime(device, describe(adapter.info, adapter.features));
+  return new Runtime(device, describe(adapter.info, adapter.features, device.limits));
 }

@@ -17,6 +17,8 @@ export interface AdapterReport {
   device: string;
   description: string;
   features: string[];
+  /** The device's compute limits as granted (and the subgroup sizes, where the adapter reports them). */
+  limits: Record<string, number>;
 }
 
 export interface RuntimeStats extends PoolStats {
