@@ -41,8 +41,20 @@ export function findChromium({ install = true } = {}) {
   );
 }
 
+/**
+ * More flags from CHROMIUM_EXTRA_FLAGS (split at spaces), for a real GPU:
+ * headless Chromium on Linux reaches it through Vulkan with, for example,
+ * "--use-angle=vulkan --disable-vulkan-surface" (README, Benchmarks).
+ */
+export function chromiumFlags() {
+  const extra = (process.env.CHROMIUM_EXTRA_FLAGS ?? "").split(/\s+/).filter(Boolean);
+  const bad = extra.find((flag) => !flag.startsWith("--"));
+  if (bad) throw new Error(`CHROMIUM_EXTRA_FLAGS: ${JSON.stringify(bad)} is not a --flag`);
+  return [...CHROMIUM_FLAGS, ...extra];
+}
+
 /** `options`: more of Playwright's launch options (npm start handles the signals itself: handleSIGINT false, ...). */
 export async function launchChromium(options = {}) {
   const { chromium } = await import("playwright-core");
-  return chromium.launch({ executablePath: findChromium(), headless: true, args: CHROMIUM_FLAGS, ...options });
+  return chromium.launch({ executablePath: findChromium(), headless: true, args: chromiumFlags(), ...options });
 }
