@@ -176,21 +176,22 @@ export function validationChart(records, title) {
   const cols = 5, pw = 180, ph = 130, gap = 14, left = 40, top = 44, bottom = 30;
   const W = left + cols * (pw + gap), H = top + 2 * (ph + gap + 12) + bottom;
   const maxEpoch = Math.max(...withCurve.map((r) => r.validationCurve.length));
-  const values = withCurve.flatMap((r) => r.validationCurve.slice(1));
-  const lo = Math.min(...values), hi = Math.max(...withCurve.map((r) => r.validationCurve[Math.min(1, r.validationCurve.length - 1)]));
+  // A log scale: the last percent of improvement, where convergence is judged, stays visible beside the first epochs.
+  const values = withCurve.flatMap((r) => r.validationCurve).filter((v) => v > 0);
+  const lo = Math.min(...values), hi = Math.max(...values);
   const colors = { ocgan: "#1f77b4", ae: "#ff7f0e" };
   const svg = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
     `<rect width="${W}" height="${H}" fill="white"/>`, `<text x="${left}" y="16" font-size="13" font-weight="bold">${escapeXml(title)}</text>`,
     `<rect x="${left}" y="25" width="10" height="10" fill="${colors.ocgan}"/><text x="${left + 14}" y="34">OCGAN</text>`,
     `<rect x="${left + 80}" y="25" width="10" height="10" fill="${colors.ae}"/><text x="${left + 94}" y="34">AE</text>`,
-    `<circle cx="${left + 150}" cy="30" r="3" fill="black"/><text x="${left + 158}" y="34">selected epoch (lowest validation MSE); the y axis starts after epoch 1</text>`];
+    `<circle cx="${left + 150}" cy="30" r="3" fill="black"/><text x="${left + 158}" y="34">selected epoch (lowest validation MSE); validation MSE on a log scale</text>`];
   for (let d = 0; d < GRID.digits; d++) {
     const x0 = left + (d % cols) * (pw + gap);
     const y0 = top + Math.floor(d / cols) * (ph + gap + 12);
     const x = (e) => x0 + (pw * (e - 1)) / Math.max(1, maxEpoch - 1);
-    const y = (v) => y0 + ph * (1 - (Math.min(Math.max(v, lo), hi) - lo) / (hi - lo || 1));
+    const y = (v) => y0 + ph * (1 - Math.log(Math.min(Math.max(v, lo), hi) / lo) / (Math.log(hi / lo) || 1));
     svg.push(`<rect x="${x0}" y="${y0}" width="${pw}" height="${ph}" fill="none" stroke="#ccc"/><text x="${x0 + 4}" y="${y0 + 12}">digit ${d}</text>`);
-    if (d % cols === 0) svg.push(`<text x="${x0 - 4}" y="${y0 + 8}" text-anchor="end">${hi.toFixed(2)}</text><text x="${x0 - 4}" y="${y0 + ph}" text-anchor="end">${lo.toFixed(2)}</text>`);
+    if (d % cols === 0) svg.push(`<text x="${x0 - 4}" y="${y0 + 8}" text-anchor="end">${hi.toPrecision(2)}</text><text x="${x0 - 4}" y="${y0 + ph}" text-anchor="end">${lo.toPrecision(2)}</text>`);
     if (d >= cols) svg.push(`<text x="${x0}" y="${y0 + ph + 12}">1</text><text x="${x0 + pw}" y="${y0 + ph + 12}" text-anchor="end">${maxEpoch}</text>`);
     for (const r of withCurve.filter((r) => r.config.digit === d)) {
       const points = r.validationCurve.map((v, e) => `${x(e + 1).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
@@ -205,12 +206,12 @@ export function validationChart(records, title) {
 }
 
 /** Runs of one variant on one digit. */
-function runsOf(records, variant, digit) {
+export function runsOf(records, variant, digit) {
   return records.filter((r) => r.variant === variant && r.config.digit === digit);
 }
 
 /** How much of the grid a set of runs covers, by part. */
-function coverage(records) {
+export function coverage(records) {
   const parts = { 1: 0, 2: 0, 3: 0, 4: 0 };
   for (let d = 0; d < GRID.digits; d++) {
     for (const variant of ["ocgan", "ae"]) {
