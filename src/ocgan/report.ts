@@ -31,7 +31,7 @@ function column(r: ExperimentResult): string {
 <h2>${esc(r.name)} <small>(${esc(r.config.model)}${r.config.model === "ocgan" ? componentList(r) : ""})</small></h2>
 <p class="auc">Protocol 1 AUC <b>${e.protocol1.auc.toFixed(4)}</b> (${e.protocol1.positives} in / ${e.protocol1.negatives} out) ·
 Protocol 2 AUC <b>${e.protocol2.auc.toFixed(4)}</b> (${e.protocol2.positives} in / ${e.protocol2.negatives} out)</p>
-<p>Evaluated epoch ${r.selectedEpoch} of ${r.config.epochs} (chosen by ${r.selection === "last" ? "taking the last" : "lowest in-class validation MSE"}${r.bestValidationMse !== null ? `, ${r.bestValidationMse.toFixed(5)}` : ""}); training took ${(r.trainingMs / 1000).toFixed(0)} s.</p>
+<p>Evaluated epoch ${r.selectedEpoch} of the ${r.stopEpoch} trained (chosen by ${r.selection === "last" ? "taking the last" : "lowest in-class validation MSE"}${r.bestValidationMse !== null ? `, ${r.bestValidationMse.toFixed(5)}` : ""}); ${r.stopReason === "patience" ? `it stopped after ${r.config.patience} epochs without improvement (converged)` : `it stopped at the cap of ${r.config.epochs} epochs${r.config.patience > 0 ? ", still improving" : ""}`}; training took ${(r.trainingMs / 1000).toFixed(0)} s.</p>
 ${fig("reconstructions", "Test digits (odd rows) and their reconstructions (even rows): the first 8 in-class, the next 8 out-of-class.")}
 ${fig("decoded", "Decoded from 16 random latents u ~ U(-1, 1)^d.")}
 ${fig("mined", "The same latents before (top two rows) and after (bottom two) informative-negative mining.")}
