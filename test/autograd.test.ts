@@ -91,3 +91,10 @@ test("autograd: scope frees every intermediate, keeps what it returns", async ()
   x.grad?.dispose();
   assert(memoryStats().liveBuffers === before, "all freed");
 });
+
+test("autograd: scope refuses an async function, after freeing what it created", async () => {
+  await setup();
+  const before = memoryStats().liveBuffers;
+  await assertRejects(() => scope(async () => mul(ones([4]), 2)), /fn must be synchronous/, "async fn");
+  assert(memoryStats().liveBuffers === before, `live buffers ${before} -> ${memoryStats().liveBuffers}: the tensors made inside leaked`);
+});
