@@ -220,7 +220,7 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
-/** A new uninitialised tensor of `shape` whose storage comes from the pool. */
+/** A new uninitialised tensor of `shape` whose storage comes from the pool; `op` names the op that fills it (error messages, the graph). */
 export function empty(shape: readonly number[], op = "empty"): Tensor {
   return new Tensor(shape, runtime().pool.acquire(shapeSize(shape) * 4), false, op);
 }

@@ -10,8 +10,8 @@
 //
 // Backward: the gradient of a broadcast operand is the output's gradient summed
 // over the dimensions it was stretched along (sumToShape, in reduce.ts).
-import { record, type Tensor } from "../autograd/tensor.js";
-import { kernel, launchElementwise, output, shapeString } from "./launch.js";
+import { record, empty, type Tensor } from "../autograd/tensor.js";
+import { kernel, launchElementwise, shapeString } from "./launch.js";
 import { sumToShape } from "./reduce.js";
 import binaryWgsl from "../../shaders/binary.wgsl";
 
@@ -88,7 +88,7 @@ function binaryKernel(entry: string) {
 function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, scale: number, name: string): Tensor {
   const common = { op: OP_CODE[op], scale, c: 0, swap: 0 };
   if (sameShape(a.shape, b.shape)) {
-    const out = output(a.shape, name);
+    const out = empty(a.shape, name);
     launchElementwise(binaryKernel("binary_same"), { a: a.buffer, b: b.buffer, out: out.buffer }, { ...common, ...UNUSED_BROADCAST, n: out.size }, out.size);
     return out;
   }
@@ -109,14 +109,14 @@ function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, scale: number, name: stri
     dims[`a${k}`] = slot(aStrides, k, 0);
     dims[`b${k}`] = slot(bStrides, k, 0);
   }
-  const out = output(outShape, name);
+  const out = empty(outShape, name);
   launchElementwise(binaryKernel("binary_broadcast"), { a: a.buffer, b: b.buffer, out: out.buffer }, { ...common, ...dims, n: out.size }, out.size);
   return out;
 }
 
 /** scale * (x OP c), or scale * (c OP x) when `swap`, into a new tensor; not recorded on the tape. */
 function scalarRaw(op: BinaryOp, x: Tensor, c: number, swap: boolean, scale: number, name: string): Tensor {
-  const out = output(x.shape, name);
+  const out = empty(x.shape, name);
   const params = { ...UNUSED_BROADCAST, op: OP_CODE[op], scale, c, swap: swap ? 1 : 0, n: out.size };
   launchElementwise(binaryKernel("binary_scalar"), { a: x.buffer, out: out.buffer }, params, out.size);
   return out;

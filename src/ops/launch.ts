@@ -1,7 +1,6 @@
 // Shared by the ops: compile-once kernel lookup and the 1-D launch grid of
 // elementwise kernels (workgroup_size 256, 2-D grid past 65535 workgroups).
 import { runtime, grid, type Kernel } from "../gpu/index.js";
-import { empty, type Tensor } from "../autograd/tensor.js";
 
 export function kernel(file: string, code: string, entry: string, constants?: Record<string, number>): Kernel {
   return runtime().kernel(file, code, entry, constants);
@@ -10,11 +9,6 @@ export function kernel(file: string, code: string, entry: string, constants?: Re
 /** Launches an elementwise kernel over n elements (one invocation each). */
 export function launchElementwise(k: Kernel, buffers: Record<string, GPUBuffer>, params: Record<string, number>, n: number): void {
   runtime().launch(k, buffers, params, grid(Math.ceil(n / k.layout.workgroupSize[0])));
-}
-
-/** A fresh output tensor of `shape`, named after the op that fills it. */
-export function output(shape: readonly number[], op: string): Tensor {
-  return empty(shape, op);
 }
 
 export function shapeString(shape: readonly number[]): string {

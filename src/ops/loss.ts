@@ -3,9 +3,9 @@
 // their mean, the 0-d result); each gradient is one elementwise dispatch.
 //   mse:  L = mean((a - b)²)                            dL/da = 2 (a - b) / n = -dL/db
 //   bce:  L = mean(max(x, 0) - x t + log(1 + exp(-|x|)))  dL/dx = (sigmoid(x) - t) / n,  dL/dt = -x / n
-import { record, type Tensor } from "../autograd/tensor.js";
+import { record, empty, type Tensor } from "../autograd/tensor.js";
 import { runtime } from "../gpu/index.js";
-import { kernel, launchElementwise, output, shapeString } from "./launch.js";
+import { kernel, launchElementwise, shapeString } from "./launch.js";
 import lossWgsl from "../../shaders/loss.wgsl";
 
 const FILE = "loss.wgsl";
@@ -32,9 +32,9 @@ function sameShape(op: string, a: Tensor, b: Tensor, what: string): void {
 /** The forward: partial sums by `entry`, then their mean, a 0-d loss. */
 function meanOf(entry: string, buffers: Record<string, GPUBuffer>, n: number, op: string, target?: Target): Tensor {
   const parts = Math.max(1, Math.min(MAX_PARTS, Math.ceil(n / MIN_PER_PART)));
-  const partials = output([parts], `${op}_partials`);
+  const partials = empty([parts], `${op}_partials`);
   launchElementwise(kernel(FILE, lossWgsl, entry), { ...buffers, partials_out: partials.buffer }, params(n, target, parts), parts);
-  const loss = output([], op);
+  const loss = empty([], op);
   runtime().launch(kernel(FILE, lossWgsl, "mean_of_partials"), { partials: partials.buffer, loss: loss.buffer }, params(n, target, parts), [1]);
   partials.dispose();
   return loss;
@@ -42,7 +42,7 @@ function meanOf(entry: string, buffers: Record<string, GPUBuffer>, n: number, op
 
 /** An elementwise gradient kernel writing a tensor of `shape`. */
 function gradient(entry: string, buffers: Record<string, GPUBuffer>, shape: readonly number[], op: string, target?: Target): Tensor {
-  const d = output(shape, op);
+  const d = empty(shape, op);
   const n = d.size;
   launchElementwise(kernel(FILE, lossWgsl, entry), { ...buffers, dinput: d.buffer }, params(n, target), n);
   return d;

@@ -13,8 +13,8 @@
 //
 // Backward of a sum is the gradient copied back over the summed dimensions:
 // the same passes in reverse, each an `expand`.
-import { record, fill, type Tensor } from "../autograd/tensor.js";
-import { kernel, launchElementwise, output, shapeString } from "./launch.js";
+import { record, empty, fill, type Tensor } from "../autograd/tensor.js";
+import { kernel, launchElementwise, shapeString } from "./launch.js";
 import reduceWgsl from "../../shaders/reduce.wgsl";
 
 /** One pass: sum (or expand) the middle axis of a contiguous [outer, reduce, inner] view. */
@@ -78,12 +78,12 @@ function sumPass(src: Tensor, pass: Pass, scale: number, shape: readonly number[
   const k = reduceKernel("sum_loop");
   const splits = splitsFor(pass);
   if (splits === 1) {
-    const out = output(shape, op);
+    const out = empty(shape, op);
     launchElementwise(k, { x: src.buffer, out: out.buffer }, { ...pass, splits, scale }, out.size);
     return out;
   }
   // Partial sums [outer, splits, inner], then those summed over `splits` (which may split again).
-  const partials = output([pass.outer, splits, pass.inner], `${op}_partial`);
+  const partials = empty([pass.outer, splits, pass.inner], `${op}_partial`);
   launchElementwise(k, { x: src.buffer, out: partials.buffer }, { ...pass, splits, scale: 1 }, partials.size);
   const out = sumPass(partials, { outer: pass.outer, reduce: splits, inner: pass.inner }, scale, shape, op);
   partials.dispose();
@@ -122,7 +122,7 @@ function expandRaw(g: Tensor, shape: readonly number[], summed: readonly boolean
   let current = g;
   passes.forEach((pass, i) => {
     const last = i === passes.length - 1;
-    const next = output(last ? shape : [pass.outer * pass.reduce * pass.inner], op);
+    const next = empty(last ? shape : [pass.outer * pass.reduce * pass.inner], op);
     launchElementwise(k, { x: current.buffer, out: next.buffer }, { ...pass, splits: 1, scale: i === 0 ? scale : 1 }, next.size);
     if (current !== g) current.dispose();
     current = next;

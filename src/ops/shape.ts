@@ -4,8 +4,8 @@
 // Backward rules: a view's gradient is the gradient viewed in the input's
 // shape; pad's is a crop (pad with the amounts negated) and narrow's a pad
 // with zeros; concat's is each input's slice of the gradient.
-import { record, type Tensor } from "../autograd/tensor.js";
-import { kernel, launchElementwise, output, shapeString } from "./launch.js";
+import { record, empty, type Tensor } from "../autograd/tensor.js";
+import { kernel, launchElementwise, shapeString } from "./launch.js";
 import shapeWgsl from "../../shaders/shape.wgsl";
 
 function product(values: readonly number[]): number {
@@ -80,7 +80,7 @@ interface Shift {
 
 /** The shifted copy behind pad and narrow, into a new tensor of `outShape`; not recorded. */
 function padRaw(x: Tensor, s: Shift, value: number, outShape: readonly number[], name: string): Tensor {
-  const out = output(outShape, name);
+  const out = empty(outShape, name);
   const params = {
     ...PAD_UNUSED,
     n: out.size,
@@ -178,12 +178,12 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
   const total = cols.reduce((a, b) => a + b, 0);
   const outShape = [...first];
   outShape[d] = tensors.reduce((n, t) => n + t.shape[d], 0);
-  const out = output(outShape, "concat");
+  const out = empty(outShape, "concat");
   tensors.forEach((t, i) => copyBlock(t, out, outer, cols[i], { row: cols[i], off: 0 }, { row: total, off: offsets[i] }));
   return record("concat", tensors, out, (g) =>
     tensors.map((t, i) => {
       if (!t.requiresGrad) return null;
-      const slice = output(t.shape, "concat_backward");
+      const slice = empty(t.shape, "concat_backward");
       copyBlock(g, slice, outer, cols[i], { row: total, off: offsets[i] }, { row: cols[i], off: 0 });
       return slice;
     }),
