@@ -37,6 +37,10 @@ export function shapeSize(shape: readonly number[]): number {
   return n;
 }
 
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
 export class Tensor {
   readonly id = nextId++;
   readonly size: number;

@@ -10,7 +10,7 @@
 //
 // Backward: the gradient of a broadcast operand is the output's gradient summed
 // over the dimensions it was stretched along (sumToShape, in reduce.ts).
-import { record, empty, type Tensor } from "../autograd/tensor.js";
+import { record, empty, sameShape, type Tensor } from "../autograd/tensor.js";
 import { kernel, launchElementwise, shapeString } from "./launch.js";
 import { sumToShape } from "./reduce.js";
 import binaryWgsl from "../../shaders/binary.wgsl";
@@ -26,10 +26,6 @@ const UNUSED_BROADCAST = {
   a0: 0, a1: 0, a2: 0, a3: 0, a4: 0, a5: 0,
   b0: 0, b1: 0, b2: 0, b3: 0, b4: 0, b5: 0,
 };
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
 
 /** The broadcast shape of `a` and `b`, or an error naming `op` and both shapes. */
 export function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): number[] {

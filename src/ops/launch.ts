@@ -14,3 +14,15 @@ export function launchElementwise(k: Kernel, buffers: Record<string, GPUBuffer>,
 export function shapeString(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
+
+/**
+ * Dimension `d` of `shape` as an index, counting from the end when negative,
+ * as PyTorch does (a 0-d tensor accepts 0 and -1); out of range, an error naming `op`.
+ */
+export function normalizeDim(op: string, d: number, shape: readonly number[]): number {
+  const bound = Math.max(shape.length, 1);
+  if (!Number.isInteger(d) || d < -bound || d >= bound) {
+    throw new Error(`${op}: dim ${d} is out of range for a tensor of shape ${shapeString(shape)} (expected ${-bound} to ${bound - 1})`);
+  }
+  return d < 0 ? d + bound : d;
+}
