@@ -126,6 +126,10 @@ export class Tensor {
     if (!seed && this.size !== 1) {
       throw new Error(`backward() without a gradient needs a scalar, got shape [${this.shape}]`);
     }
+    if (seed && !sameShape(seed.shape, this.shape)) {
+      // As PyTorch: a seed of another shape (even of as many elements) is a mistake, never broadcast or reshaped.
+      throw new Error(`backward(gradient): the gradient has shape [${seed.shape}], the tensor has shape [${this.shape}]; they must match`);
+    }
     if (!this.requiresGrad) throw new Error(`backward(): tensor (${this.op}) does not require grad; nothing was recorded`);
     const order = topologicalOrder(this);
     const grads = new Map<Tensor, Tensor>();
