@@ -32,11 +32,11 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 /**
- * Merges dimensions startDim..endDim (inclusive) into one (a view). The default
- * startDim is 1, as in nn.Flatten, which keeps the batch dimension; torch.flatten
- * defaults to 0.
+ * Merges dimensions startDim..endDim (inclusive; negative counts from the end)
+ * into one (a view), as torch.flatten: by default every dimension, into 1-D.
+ * nn.Flatten starts at 1 instead, keeping the batch dimension.
  */
-export function flatten(x: Tensor, startDim = 1, endDim = -1): Tensor {
+export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   const start = normalizeDim("flatten", startDim, x.shape);
   const end = normalizeDim("flatten", endDim, x.shape);
   if (start > end) {
