@@ -18,6 +18,7 @@ import { readCheckpointHeader } from "../src/ocgan/checkpoint.js";
 import type { Job, JobSummary } from "./job.js";
 import type { Host, ProgressEvent } from "../src/ocgan/experiment.js";
 import { checkpointEpoch } from "./checkpoints.js";
+import { formatDuration, usageLine, usageError } from "./terminal.js";
 // @ts-expect-error plain ES modules shared with the test runner
 import { serve } from "../scripts/serve.mjs";
 // @ts-expect-error plain ES modules shared with the test runner
@@ -29,12 +30,7 @@ import { writeAtomic, appendLine, removeTemporaries, WriteError } from "../scrip
 // @ts-expect-error plain ES modules shared with the test runner
 import { lockFolder, FolderBusyError, describeOwner } from "../scripts/lock.mjs";
 
-const USAGE = "npm start -- [options]";
-
-function usageError(message: string): never {
-  process.stderr.write(`error: ${message}\nusage: ${USAGE} (see npm start -- --help)\n`);
-  process.exit(2);
-}
+const COMMAND = "npm start";
 
 const EXIT_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 type StopSignal = keyof typeof EXIT_CODES;
@@ -173,11 +169,6 @@ function describeCheckpoints(out: string, experiments: Job["experiments"], fix?:
   return [...lines, `${then} the same command again to ${any ? "resume from there" : "start the run over"}`].join("\n");
 }
 
-function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
-}
-
 /** What stopped a run, for its summary line. */
 function stopText(r: { stopEpoch: number; stopReason: "patience" | "cap"; config: OcganConfig }): string {
   return r.stopReason === "patience"
@@ -303,12 +294,12 @@ async function main(): Promise<void> {
   try {
     args = parseArgs(trainOptions, process.argv.slice(2));
   } catch (error) {
-    if (error instanceof UsageError) usageError(error.message);
+    if (error instanceof UsageError) usageError(COMMAND, error.message);
     throw error;
   }
   if (args.help) {
     console.log(formatHelp(trainOptions, {
-      usage: USAGE,
+      usage: usageLine(COMMAND),
       description: "Trains OCGAN on one MNIST digit on WebGPU (headless Chromium, or Dawn for Node with --runner node) and evaluates it\nunder Protocols 1 and 2; with --model ocgan the plain auto-encoder is trained the same way beside it.",
     }));
     return;
@@ -318,16 +309,16 @@ async function main(): Promise<void> {
     configs = [{ name: args.model, config: configFromArgs(args) }];
     if (args.model === "ocgan" && !args.noBaseline) configs.push({ name: "ae", config: configFromArgs(args, "ae") });
   } catch (error) {
-    usageError((error as Error).message);
+    usageError(COMMAND, (error as Error).message);
   }
   // Every check comes before anything is written or launched: bad input leaves no trace.
   if (args.browserWs !== undefined) {
-    if (args.runner !== "chromium") usageError(`--browser-ws drives a browser, so it needs --runner chromium, got --runner ${args.runner}`);
-    if (!/^wss?:\/\/[^/\s]+/.test(args.browserWs)) usageError(`--browser-ws expects a ws:// or wss:// address of a Playwright browser server, got ${JSON.stringify(args.browserWs)}`);
+    if (args.runner !== "chromium") usageError(COMMAND, `--browser-ws drives a browser, so it needs --runner chromium, got --runner ${args.runner}`);
+    if (!/^wss?:\/\/[^/\s]+/.test(args.browserWs)) usageError(COMMAND, `--browser-ws expects a ws:// or wss:// address of a Playwright browser server, got ${JSON.stringify(args.browserWs)}`);
   }
   const out = resolve(args.out ?? `runs/${args.model}-digit${args.digit}-seed${args.seed}`);
   const unwritable = unwritableFolder(out);
-  if (unwritable) usageError(`--out ${out} cannot be written: ${unwritable}; give a folder that exists or can be created`);
+  if (unwritable) usageError(COMMAND, `--out ${out} cannot be written: ${unwritable}; give a folder that exists or can be created`);
 
   // The page and the data, built by build.mjs next to this file.
   const site = join(dirname(fileURLToPath(import.meta.url)), "page");
@@ -337,7 +328,7 @@ async function main(): Promise<void> {
   for (const { config } of configs) {
     if (config.batch > trainingImages) {
       const given = args.batch !== undefined ? `--batch ${config.batch}` : `the ${config.preset} preset's batch size ${config.batch}`;
-      usageError(`${given} is larger than the ${trainingImages} training images of digit ${args.digit}: --batch accepts 1 to ${trainingImages}`);
+      usageError(COMMAND, `${given} is larger than the ${trainingImages} training images of digit ${args.digit}: --batch accepts 1 to ${trainingImages}`);
     }
   }
 
@@ -347,19 +338,19 @@ async function main(): Promise<void> {
     if (k === 0 && args.resume) {
       const file = resolve(args.resume);
       const problem = resumeProblem(file, config) ?? adoptionProblem(file, join(out, name));
-      if (problem) usageError(`--resume ${args.resume}: ${problem}`);
+      if (problem) usageError(COMMAND, `--resume ${args.resume}: ${problem}`);
       return { name, config, resume: file };
     }
     if (!existsSync(own)) return { name, config };
     const problem = resumeProblem(own, config);
-    if (problem) usageError(`--out ${out} holds a checkpoint this run cannot continue from: ${problem}; use the same options as that run, or another --out`);
+    if (problem) usageError(COMMAND, `--out ${out} holds a checkpoint this run cannot continue from: ${problem}; use the same options as that run, or another --out`);
     return { name, config, resume: own };
   });
   plan();
   try {
     mkdirSync(out, { recursive: true });
   } catch (error) {
-    usageError(`--out ${out} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    usageError(COMMAND, `--out ${out} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
 
   // One owner per run folder, from before its first file is written to the end.

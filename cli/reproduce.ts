@@ -27,8 +27,9 @@ import { appendLine } from "../scripts/files.mjs";
 // @ts-expect-error plain ES module, shared with npm start and the tests
 import { lockFolder, lockHolder, FolderBusyError, describeOwner } from "../scripts/lock.mjs";
 import { checkpointEpoch } from "./checkpoints.js";
+import { formatDuration, usageLine, usageError } from "./terminal.js";
 
-const USAGE = "npm run reproduce -- [options]";
+const COMMAND = "npm run reproduce";
 
 export const reproduceOptions = defineOptions([
   { name: "preset", type: "string", choices: Object.keys(presets), default: "fast", help: "network widths and schedule of every run" },
@@ -223,20 +224,10 @@ function git(args: string[], cwd: string): string | null {
   }
 }
 
-function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
-}
-
 /** A path as the user would type it: relative to the working folder when inside it. */
 function shown(path: string): string {
   const r = relative(process.cwd(), path);
   return r && !r.startsWith("..") && !isAbsolute(r) ? r : path;
-}
-
-function usageError(message: string): never {
-  process.stderr.write(`error: ${message}\nusage: ${USAGE} (see npm run reproduce -- --help)\n`);
-  process.exit(2);
 }
 
 /** The shell form of a command line, for the record (and a user) to rerun. */
@@ -300,12 +291,12 @@ async function main(): Promise<void> {
     if (args.browserWs !== undefined && args.runner !== "chromium") throw new UsageError(`--browser-ws drives a browser, so it needs --runner chromium, got --runner ${args.runner}`);
     if (args.browserWs !== undefined && !/^wss?:\/\/[^/\s]+/.test(args.browserWs)) throw new UsageError(`--browser-ws expects a ws:// or wss:// address of a Playwright browser server, got ${JSON.stringify(args.browserWs)}`);
   } catch (error) {
-    if (error instanceof UsageError) usageError(error.message);
+    if (error instanceof UsageError) usageError(COMMAND, error.message);
     throw error;
   }
   if (args.help) {
     console.log(formatHelp(reproduceOptions, {
-      usage: USAGE,
+      usage: usageLine(COMMAND),
       description: "Runs the experiment grid behind results/README.md, one npm start per run (folder <runs>/<id>/), and appends each\nfinished run to the results file. Finished runs are skipped, killed ones resume from their last checkpoint.",
     }));
     return;

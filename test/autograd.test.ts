@@ -66,6 +66,17 @@ test("autograd: backward needs a scalar or a seed, and a recorded graph", async 
   assertClose(await grad(x), [2, 2], "seeded backward");
 });
 
+test("autograd: backward refuses a seed whose shape differs from the tensor's, naming both shapes", async () => {
+  await setup();
+  const x = tensor([1, 2, 3, 4], [2, 2], { requiresGrad: true });
+  const y = mul(x, 2);
+  await assertRejects(() => y.backward(ones([4])), /gradient has shape \[4\].*tensor has shape \[2,2\]/, "seed of as many elements");
+  await assertRejects(() => y.backward(ones([2, 1])), /gradient has shape \[2,1\].*tensor has shape \[2,2\]/, "seed that would broadcast");
+  assert(x.grad === null, "a refused backward leaves no gradient");
+  y.backward(ones([2, 2]));
+  assertClose(await grad(x), [2, 2, 2, 2], "the matching seed still works");
+});
+
 test("autograd: mean backward spreads 1/n", async () => {
   await setup();
   const x = tensor([1, 2, 3, 4], [2, 2], { requiresGrad: true });
@@ -90,4 +101,11 @@ test("autograd: scope frees every intermediate, keeps what it returns", async ()
   out.dispose();
   x.grad?.dispose();
   assert(memoryStats().liveBuffers === before, "all freed");
+});
+
+test("autograd: scope refuses an async function, after freeing what it created", async () => {
+  await setup();
+  const before = memoryStats().liveBuffers;
+  await assertRejects(() => scope(async () => mul(ones([4]), 2)), /fn must be synchronous/, "async fn");
+  assert(memoryStats().liveBuffers === before, `live buffers ${before} -> ${memoryStats().liveBuffers}: the tensors made inside leaked`);
 });

@@ -2,7 +2,7 @@ import { test, assert, assertClose, assertRejects } from "./harness.js";
 import { setup } from "./setup.js";
 import { gradcheck } from "./gradcheck.js";
 import { uniform } from "./random.js";
-import { tensor, reshape, flatten, pad, narrow, concat, F, type Tensor } from "../src/index.js";
+import { tensor, reshape, flatten, pad, narrow, concat, F, nn, type Tensor } from "../src/index.js";
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 const same = (a: readonly number[], b: readonly number[]) => `${a}` === `${b}` && a.length === b.length;
@@ -61,11 +61,15 @@ test("shape: reshape and flatten are views with the right shapes", async () => {
     ["reshape [6, -1]", reshape(x, [6, -1]), [6, 20]],
     ["reshape [-1]", reshape(x, [-1]), [120]],
     ["reshape [2, 3, 20, 1]", reshape(x, [2, 3, 20, 1]), [2, 3, 20, 1]],
-    ["flatten(x)", flatten(x), [2, 60]],
-    ["flatten(x, 0)", flatten(x, 0), [120]],
+    ["flatten(x)", flatten(x), [120]], // torch.flatten's default: every dimension
+    ["flatten(x, 1)", flatten(x, 1), [2, 60]],
     ["flatten(x, 1, 2)", flatten(x, 1, 2), [2, 12, 5]],
     ["flatten(x, -2)", flatten(x, -2), [2, 3, 20]],
-    ["F.flatten(x, 1)", F.flatten(x, 1), [2, 60]],
+    ["flatten(x, 0, -2)", flatten(x, 0, -2), [24, 5]],
+    ["flatten(x, -3, -2)", flatten(x, -3, -2), [2, 12, 5]],
+    ["F.flatten(x)", F.flatten(x), [120]],
+    ["nn.Flatten()", nn.Flatten().forward(x), [2, 60]], // torch's nn.Flatten keeps the batch dimension
+    ["nn.Flatten(0, 1)", nn.Flatten(0, 1).forward(x), [6, 4, 5]],
     ["F.reshape(x, [4, 30])", F.reshape(x, [4, 30]), [4, 30]],
   ];
   for (const [name, y, shape] of cases) {
@@ -74,7 +78,7 @@ test("shape: reshape and flatten are views with the right shapes", async () => {
     assertClose(await y.toArray(), data, name, 0, 0);
   }
   const scalar = tensor([3], []);
-  assert(same(flatten(scalar, 0).shape, [1]), "flatten of a 0-d tensor is [1]");
+  assert(same(flatten(scalar).shape, [1]), "flatten of a 0-d tensor is [1]");
   assert(same(reshape(scalar, [1, 1]).shape, [1, 1]), "reshape of a 0-d tensor");
   assert(same(reshape(tensor([3], [1]), []).shape, []), "reshape to 0-d");
   assert(same(reshape(tensor([], [0, 4]), [-1, 2]).shape, [0, 2]), "reshape an empty tensor with -1");

@@ -43,6 +43,11 @@ export function scope<T>(fn: () => T): T {
   }
   stack.pop();
   if (result instanceof Promise) {
+    // Free what fn created before its first await (what it creates later lands in
+    // the enclosing scope, if any). The caller gets the error below; whatever the
+    // promise does later is moot, so it must not surface as an unhandled rejection.
+    for (const t of created) t.dispose();
+    result.catch(() => {});
     throw new Error("scope(fn): fn must be synchronous; await readbacks after the scope returns");
   }
   const survivors = new Set<unknown>();
@@ -52,9 +57,4 @@ export function scope<T>(fn: () => T): T {
     else t.dispose();
   }
   return result;
-}
-
-/** Number of open scopes (for tests). */
-export function scopeDepth(): number {
-  return stack.length;
 }

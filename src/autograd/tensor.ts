@@ -37,6 +37,10 @@ export function shapeSize(shape: readonly number[]): number {
   return n;
 }
 
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
 export class Tensor {
   readonly id = nextId++;
   readonly size: number;
@@ -121,6 +125,10 @@ export class Tensor {
   backward(seed?: Tensor): void {
     if (!seed && this.size !== 1) {
       throw new Error(`backward() without a gradient needs a scalar, got shape [${this.shape}]`);
+    }
+    if (seed && !sameShape(seed.shape, this.shape)) {
+      // As PyTorch: a seed of another shape (even of as many elements) is a mistake, never broadcast or reshaped.
+      throw new Error(`backward(gradient): the gradient has shape [${seed.shape}], the tensor has shape [${this.shape}]; they must match`);
     }
     if (!this.requiresGrad) throw new Error(`backward(): tensor (${this.op}) does not require grad; nothing was recorded`);
     const order = topologicalOrder(this);
@@ -220,7 +228,7 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
-/** A new uninitialised tensor of `shape` whose storage comes from the pool. */
+/** A new uninitialised tensor of `shape` whose storage comes from the pool; `op` names the op that fills it (error messages, the graph). */
 export function empty(shape: readonly number[], op = "empty"): Tensor {
   return new Tensor(shape, runtime().pool.acquire(shapeSize(shape) * 4), false, op);
 }

@@ -124,7 +124,8 @@ export const ReLU = () => new Rectifier(0);
 export const LeakyReLU = (slope = 0.01) => new Rectifier(slope);
 export const Tanh = () => new Lambda("Tanh", F.tanh);
 export const Sigmoid = () => new Lambda("Sigmoid", F.sigmoid);
-export const Flatten = () => new Lambda("Flatten", (x) => F.flatten(x, 1));
+/** As torch's nn.Flatten(start_dim=1, end_dim=-1): keeps the batch dimension, unlike F.flatten's default. */
+export const Flatten = (startDim = 1, endDim = -1) => new Lambda("Flatten", (x) => F.flatten(x, startDim, endDim));
 
 export class Sequential extends Module {
   readonly layers: Module[];

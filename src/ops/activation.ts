@@ -2,8 +2,8 @@
 // Forward and backward of each in shaders/unary.wgsl; the rules here only pick
 // the entry point and what the backward kernel reads (the output y for tanh and
 // sigmoid, the input x for the rest).
-import { record, type Tensor } from "../autograd/tensor.js";
-import { kernel, launchElementwise, output } from "./launch.js";
+import { record, empty, type Tensor } from "../autograd/tensor.js";
+import { kernel, launchElementwise } from "./launch.js";
 import unaryWgsl from "../../shaders/unary.wgsl";
 
 type Unary = "tanh" | "sigmoid" | "leaky_relu" | "clamp";
@@ -16,10 +16,10 @@ function run(entry: string, buffers: Record<string, GPUBuffer>, n: number, param
 }
 
 function unary(op: string, fn: Unary, x: Tensor, params: UnaryParams, backwardReadsOutput: boolean): Tensor {
-  const y = output(x.shape, op);
+  const y = empty(x.shape, op);
   run(`${fn}_forward`, { x: x.buffer, y: y.buffer }, x.size, params);
   return record(op, [x], y, (g) => {
-    const dx = output(x.shape, `${op}_backward`);
+    const dx = empty(x.shape, `${op}_backward`);
     const saved = backwardReadsOutput ? y : x;
     run(`${fn}_backward`, { x: saved.buffer, g: g.buffer, dx: dx.buffer }, x.size, params);
     return [dx];

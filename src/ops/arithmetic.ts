@@ -10,8 +10,8 @@
 //
 // Backward: the gradient of a broadcast operand is the output's gradient summed
 // over the dimensions it was stretched along (sumToShape, in reduce.ts).
-import { record, type Tensor } from "../autograd/tensor.js";
-import { kernel, launchElementwise, output, shapeString } from "./launch.js";
+import { record, empty, sameShape, type Tensor } from "../autograd/tensor.js";
+import { kernel, launchElementwise, shapeString } from "./launch.js";
 import { sumToShape } from "./reduce.js";
 import binaryWgsl from "../../shaders/binary.wgsl";
 
@@ -26,10 +26,6 @@ const UNUSED_BROADCAST = {
   a0: 0, a1: 0, a2: 0, a3: 0, a4: 0, a5: 0,
   b0: 0, b1: 0, b2: 0, b3: 0, b4: 0, b5: 0,
 };
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
 
 /** The broadcast shape of `a` and `b`, or an error naming `op` and both shapes. */
 export function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): number[] {
@@ -88,7 +84,7 @@ function binaryKernel(entry: string) {
 function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, scale: number, name: string): Tensor {
   const common = { op: OP_CODE[op], scale, c: 0, swap: 0 };
   if (sameShape(a.shape, b.shape)) {
-    const out = output(a.shape, name);
+    const out = empty(a.shape, name);
     launchElementwise(binaryKernel("binary_same"), { a: a.buffer, b: b.buffer, out: out.buffer }, { ...common, ...UNUSED_BROADCAST, n: out.size }, out.size);
     return out;
   }
@@ -109,14 +105,14 @@ function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, scale: number, name: stri
     dims[`a${k}`] = slot(aStrides, k, 0);
     dims[`b${k}`] = slot(bStrides, k, 0);
   }
-  const out = output(outShape, name);
+  const out = empty(outShape, name);
   launchElementwise(binaryKernel("binary_broadcast"), { a: a.buffer, b: b.buffer, out: out.buffer }, { ...common, ...dims, n: out.size }, out.size);
   return out;
 }
 
 /** scale * (x OP c), or scale * (c OP x) when `swap`, into a new tensor; not recorded on the tape. */
 function scalarRaw(op: BinaryOp, x: Tensor, c: number, swap: boolean, scale: number, name: string): Tensor {
-  const out = output(x.shape, name);
+  const out = empty(x.shape, name);
   const params = { ...UNUSED_BROADCAST, op: OP_CODE[op], scale, c, swap: swap ? 1 : 0, n: out.size };
   launchElementwise(binaryKernel("binary_scalar"), { a: x.buffer, out: out.buffer }, params, out.size);
   return out;

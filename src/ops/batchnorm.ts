@@ -12,8 +12,8 @@
 //   evaluation: dx = weight * invstd * dy              (the statistics are constants)
 // The training formula is the derivative through the batch mean and variance.
 // shaders/batchnorm.wgsl says how the per-channel sums run and why.
-import { record, type Tensor } from "../autograd/tensor.js";
-import { kernel, launchElementwise, output, shapeString } from "./launch.js";
+import { record, empty, type Tensor } from "../autograd/tensor.js";
+import { kernel, launchElementwise, shapeString } from "./launch.js";
 import batchnormWgsl from "../../shaders/batchnorm.wgsl";
 
 const FILE = "batchnorm.wgsl";
@@ -93,20 +93,20 @@ export function batchNorm(
     throw new Error(`batchNorm: expected more than 1 value per channel when training, got input ${shapeString(x.shape)}`);
   }
   const op = rectifierSlope === null ? "batchNorm" : "batchNormLeakyRelu";
-  const y = output(x.shape, op);
+  const y = empty(x.shape, op);
   if (x.size === 0) return y;
 
   // Partials per channel: never more than its elements (each partial holds at least one).
   const splits = Math.max(1, Math.min(Math.ceil(TARGET_INVOCATIONS / channels), Math.floor(count / MIN_PER_INVOCATION), count));
   const geo: Geometry = { n: x.size, batch, channels, spatial, splits };
-  const mean = output([channels], "batchNorm_mean");
-  const invstd = output([channels], "batchNorm_invstd");
+  const mean = empty([channels], "batchNorm_mean");
+  const invstd = empty([channels], "batchNorm_invstd");
   if (training) {
-    const partials = output([channels, splits, 2], "batchNorm_partials");
+    const partials = empty([channels, splits, 2], "batchNorm_partials");
     run("stats_partial", { x: x.buffer, partials_out: partials.buffer }, geo, {}, channels * splits);
     // Without running statistics the kernel still needs buffers to bind; it leaves them alone.
     // (Two of them: one buffer may not be bound twice for writing.)
-    const scratch = runningMean ? [] : [output([channels], "scratch"), output([channels], "scratch")];
+    const scratch = runningMean ? [] : [empty([channels], "scratch"), empty([channels], "scratch")];
     run("stats_finalize", {
       partials: partials.buffer,
       mean_out: mean.buffer,
@@ -135,19 +135,19 @@ export function batchNorm(
     let sumDy: Tensor | null = null;
     let sumDyXhat: Tensor | null = null;
     if (training || weight?.requiresGrad || bias?.requiresGrad) {
-      const partials = output([channels, splits, 2], "batchNorm_backward_partials");
+      const partials = empty([channels, splits, 2], "batchNorm_backward_partials");
       run("backward_partial", {
         x: x.buffer, dy: dy.buffer, mean: mean.buffer, invstd: invstd.buffer, weight: weightBuffer, bias: biasBuffer, partials_out: partials.buffer,
       }, geo, affine, channels * splits, rectify);
-      sumDy = output([channels], "batchNorm_backward_bias");
-      sumDyXhat = output([channels], "batchNorm_backward_weight");
+      sumDy = empty([channels], "batchNorm_backward_bias");
+      sumDyXhat = empty([channels], "batchNorm_backward_weight");
       run("backward_finalize", { partials: partials.buffer, sum_dy_out: sumDy.buffer, sum_dy_xhat_out: sumDyXhat.buffer },
         geo, {}, channels);
       partials.dispose();
     }
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
-      dx = output(x.shape, "batchNorm_backward_x");
+      dx = empty(x.shape, "batchNorm_backward_x");
       run("backward_input", {
         x: x.buffer, dy: dy.buffer, mean: mean.buffer, invstd: invstd.buffer, weight: weightBuffer, bias: biasBuffer,
         sum_dy: (sumDy ?? mean).buffer, sum_dy_xhat: (sumDyXhat ?? mean).buffer, dx: dx.buffer,

@@ -27,9 +27,9 @@
 //                            (and "phases16")
 // Untimed, a shape runs the first variant listed for it (the rule measured
 // before the tuner existed). Every variant is tested against the CPU.
-import { record, type Tensor } from "../autograd/tensor.js";
+import { record, empty, type Tensor } from "../autograd/tensor.js";
 import { runtime, grid } from "../gpu/index.js";
-import { kernel, output, shapeString } from "./launch.js";
+import { kernel, shapeString } from "./launch.js";
 import { gemm, withBlock8x8, BLOCK } from "./matmul.js";
 import { zeros } from "./creation.js";
 import conv2dWgsl from "../../shaders/conv2d.wgsl";
@@ -130,7 +130,7 @@ function convForward(g: Geometry, x: Tensor, w: Tensor, b: Tensor | null, op: st
 }
 
 function convForwardBy(variant: string, g: Geometry, x: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
-  const y = output([g.N, g.Co, g.Ho, g.Wo], op);
+  const y = empty([g.N, g.Co, g.Ho, g.Wo], op);
   // Without a bias the kernels never read `bias`; any buffer fills the binding.
   const bias = (b ?? w).buffer;
   if (variant.startsWith("block")) {
@@ -149,7 +149,7 @@ function convInputGrad(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op:
 }
 
 function convInputGradBy(variant: string, g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
-  const dx = output([g.N, g.Ci, g.H, g.W], op);
+  const dx = empty([g.N, g.Ci, g.H, g.W], op);
   const buffers = { dy: dy.buffer, w: w.buffer, bias: (b ?? w).buffer, dx: dx.buffer };
   if (variant === "direct") {
     launch("conv2d_input_grad_direct", buffers, convParams(g, b !== null), g.H * g.W * Math.ceil(g.N / DIRECT_IMAGES) * Math.ceil(g.Ci / DIRECT_CHANNELS));
@@ -192,7 +192,7 @@ function inputGradByGemm(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, d
   // dcols_n [R, P] = wᵀ [R, Co] · dy_n [Co, P], then col2im sums each input pixel's taps.
   const R = g.Ci * g.KH * g.KW;
   const P = g.Ho * g.Wo;
-  const dcols = output([g.N, R, P], `${op}_cols`);
+  const dcols = empty([g.N, R, P], `${op}_cols`);
   if (P >= BLOCK) {
     gemm({
       m: R, n: P, depth: g.Co, batches: g.N,
@@ -227,7 +227,7 @@ function convWeightGrad(g: Geometry, x: Tensor, dy: Tensor, op: string): Tensor 
   let perGroup = Math.max(1, Math.floor(g.N / wantedGroups));
   while (g.N % perGroup !== 0) perGroup--;
   const groups = Math.max(1, g.N / perGroup);
-  return summedOverChunks(output([g.Co, g.Ci, g.KH, g.KW], op), weights, groups, op, (partial) => {
+  return summedOverChunks(empty([g.Co, g.Ci, g.KH, g.KW], op), weights, groups, op, (partial) => {
     launchBlock("conv2d_weight_grad", { ...blockConstants(g, false), IMAGES_PER_GROUP: perGroup }, { x: x.buffer, dy: dy.buffer, partial: partial.buffer }, outputBlocks * groups);
   });
 }
@@ -237,7 +237,7 @@ function biasGrad(dy: Tensor, op: string): Tensor {
   const [N, C, H, W] = dy.shape;
   const perChannel = N * H * W;
   const chunks = Math.max(1, Math.ceil(perChannel / BIAS_GRAD_CHUNK));
-  return summedOverChunks(output([C], op), C, chunks, op, (partial) => {
+  return summedOverChunks(empty([C], op), C, chunks, op, (partial) => {
     const params = { count: C, chunks, chunk_len: BIAS_GRAD_CHUNK, plane: H * W, batch: N };
     launch("conv_bias_grad", { dy: dy.buffer, partial: partial.buffer }, params, C * chunks);
   });
@@ -248,7 +248,7 @@ function biasGrad(dy: Tensor, op: string): Tensor {
  * them into `total`. With one chunk, `fill` writes `total` itself.
  */
 function summedOverChunks(total: Tensor, count: number, chunks: number, op: string, fill: (partial: Tensor) => void): Tensor {
-  const partial = chunks > 1 ? output([chunks, count], `${op}_partial`) : total;
+  const partial = chunks > 1 ? empty([chunks, count], `${op}_partial`) : total;
   fill(partial);
   if (partial !== total) {
     launch("sum_chunks", { partial: partial.buffer, total: total.buffer }, { count, chunks, chunk_len: 0, plane: 0, batch: 0 }, count);

@@ -1,7 +1,6 @@
 // Shared by the ops: compile-once kernel lookup and the 1-D launch grid of
 // elementwise kernels (workgroup_size 256, 2-D grid past 65535 workgroups).
 import { runtime, grid, type Kernel } from "../gpu/index.js";
-import { empty, type Tensor } from "../autograd/tensor.js";
 
 export function kernel(file: string, code: string, entry: string, constants?: Record<string, number>): Kernel {
   return runtime().kernel(file, code, entry, constants);
@@ -12,11 +11,18 @@ export function launchElementwise(k: Kernel, buffers: Record<string, GPUBuffer>,
   runtime().launch(k, buffers, params, grid(Math.ceil(n / k.layout.workgroupSize[0])));
 }
 
-/** A fresh output tensor of `shape`, named after the op that fills it. */
-export function output(shape: readonly number[], op: string): Tensor {
-  return empty(shape, op);
-}
-
 export function shapeString(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
+}
+
+/**
+ * Dimension `d` of `shape` as an index, counting from the end when negative,
+ * as PyTorch does (a 0-d tensor accepts 0 and -1); out of range, an error naming `op`.
+ */
+export function normalizeDim(op: string, d: number, shape: readonly number[]): number {
+  const bound = Math.max(shape.length, 1);
+  if (!Number.isInteger(d) || d < -bound || d >= bound) {
+    throw new Error(`${op}: dim ${d} is out of range for a tensor of shape ${shapeString(shape)} (expected ${-bound} to ${bound - 1})`);
+  }
+  return d < 0 ? d + bound : d;
 }

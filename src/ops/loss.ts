@@ -3,9 +3,9 @@
 // their mean, the 0-d result); each gradient is one elementwise dispatch.
 //   mse:  L = mean((a - b)²)                            dL/da = 2 (a - b) / n = -dL/db
 //   bce:  L = mean(max(x, 0) - x t + log(1 + exp(-|x|)))  dL/dx = (sigmoid(x) - t) / n,  dL/dt = -x / n
-import { record, type Tensor } from "../autograd/tensor.js";
+import { record, empty, sameShape, type Tensor } from "../autograd/tensor.js";
 import { runtime } from "../gpu/index.js";
-import { kernel, launchElementwise, output, shapeString } from "./launch.js";
+import { kernel, launchElementwise, shapeString } from "./launch.js";
 import lossWgsl from "../../shaders/loss.wgsl";
 
 const FILE = "loss.wgsl";
@@ -24,17 +24,16 @@ function params(n: number, target?: Target, parts = 0) {
   return { n, parts, scalar_target: target?.scalar ? 1 : 0, target_value: target?.value ?? 0 };
 }
 
-function sameShape(op: string, a: Tensor, b: Tensor, what: string): void {
-  const same = a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
-  if (!same) throw new Error(`${op}: ${what} ${shapeString(a.shape)} and ${shapeString(b.shape)} must have the same shape`);
+function requireSameShape(op: string, a: Tensor, b: Tensor, what: string): void {
+  if (!sameShape(a.shape, b.shape)) throw new Error(`${op}: ${what} ${shapeString(a.shape)} and ${shapeString(b.shape)} must have the same shape`);
 }
 
 /** The forward: partial sums by `entry`, then their mean, a 0-d loss. */
 function meanOf(entry: string, buffers: Record<string, GPUBuffer>, n: number, op: string, target?: Target): Tensor {
   const parts = Math.max(1, Math.min(MAX_PARTS, Math.ceil(n / MIN_PER_PART)));
-  const partials = output([parts], `${op}_partials`);
+  const partials = empty([parts], `${op}_partials`);
   launchElementwise(kernel(FILE, lossWgsl, entry), { ...buffers, partials_out: partials.buffer }, params(n, target, parts), parts);
-  const loss = output([], op);
+  const loss = empty([], op);
   runtime().launch(kernel(FILE, lossWgsl, "mean_of_partials"), { partials: partials.buffer, loss: loss.buffer }, params(n, target, parts), [1]);
   partials.dispose();
   return loss;
@@ -42,7 +41,7 @@ function meanOf(entry: string, buffers: Record<string, GPUBuffer>, n: number, op
 
 /** An elementwise gradient kernel writing a tensor of `shape`. */
 function gradient(entry: string, buffers: Record<string, GPUBuffer>, shape: readonly number[], op: string, target?: Target): Tensor {
-  const d = output(shape, op);
+  const d = empty(shape, op);
   const n = d.size;
   launchElementwise(kernel(FILE, lossWgsl, entry), { ...buffers, dinput: d.buffer }, params(n, target), n);
   return d;
@@ -50,7 +49,7 @@ function gradient(entry: string, buffers: Record<string, GPUBuffer>, shape: read
 
 /** mean((input - target)²), a 0-d tensor; both operands receive gradients. */
 export function mseLoss(input: Tensor, target: Tensor): Tensor {
-  sameShape("mseLoss", input, target, "input and target");
+  requireSameShape("mseLoss", input, target, "input and target");
   const loss = meanOf("mse_partial", { a: input.buffer, b: target.buffer }, input.size, "mseLoss");
   return record("mseLoss", [input, target], loss, (g) => [
     input.requiresGrad ? gradient("mse_backward", { a: input.buffer, b: target.buffer, grad: g.buffer }, input.shape, "mseLoss_backward_input") : null,
@@ -64,7 +63,7 @@ export function mseLoss(input: Tensor, target: Tensor): Tensor {
  * a tensor of the logits' shape, or one number (e.g. 1 or 0) for every element.
  */
 export function bceWithLogits(logits: Tensor, target: Tensor | number): Tensor {
-  if (typeof target !== "number") sameShape("bceWithLogits", logits, target, "logits and target");
+  if (typeof target !== "number") requireSameShape("bceWithLogits", logits, target, "logits and target");
   // A number target is passed by value; the unread `targets` binding gets the logits.
   const t: Target = typeof target === "number"
     ? { buffer: logits.buffer, scalar: true, value: target }

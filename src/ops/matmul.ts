@@ -6,9 +6,9 @@
 // transposed is read through its strides, never copied:
 //   matmul   out = A·B        dA = dOut·Bᵀ          dB = Aᵀ·dOut
 //   linear   y = X·Wᵀ + b     dX = dY·W             dW = dYᵀ·X      db = Σ_rows dY
-import { record, type Tensor } from "../autograd/tensor.js";
+import { record, empty, type Tensor } from "../autograd/tensor.js";
 import { runtime, grid } from "../gpu/index.js";
-import { kernel, launchElementwise, output, shapeString } from "./launch.js";
+import { kernel, launchElementwise, shapeString } from "./launch.js";
 import matmulWgsl from "../../shaders/matmul.wgsl";
 import block8x8Wgsl from "../../shaders/block8x8.wgsl";
 
@@ -72,7 +72,7 @@ interface Operand {
  * row-major as [m, k], or Aᵀ for A stored as [k, m]; the same for B.
  */
 function product(a: Operand, b: Operand, m: number, n: number, k: number, outShape: readonly number[], op: string, bias?: GPUBuffer): Tensor {
-  const out = output(outShape, op);
+  const out = empty(outShape, op);
   gemm({
     m, n, depth: k,
     a: { buffer: a.buffer, row: a.transposed ? 1 : k, depth: a.transposed ? m : 1 },
@@ -105,7 +105,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 
 /** Σ over rows of x viewed as [rows, cols]: a [cols] tensor. */
 function columnSums(x: Tensor, rows: number, cols: number, op: string): Tensor {
-  const sums = output([cols], op);
+  const sums = empty([cols], op);
   const k = kernel("matmul.wgsl", matmulSource, "column_sums");
   launchElementwise(k, { x: x.buffer, sums: sums.buffer }, { rows, cols }, cols);
   return sums;

@@ -1,8 +1,8 @@
 // Seeded random tensors generated on the GPU (shaders/random.wgsl). Each call
 // without an explicit seed takes the next stream of the global generator, so a
 // run is reproducible from manualSeed() alone and never uploads noise.
-import { type Tensor } from "../autograd/tensor.js";
-import { kernel, launchElementwise, output } from "./launch.js";
+import { empty, type Tensor } from "../autograd/tensor.js";
+import { kernel, launchElementwise } from "./launch.js";
 import randomWgsl from "../../shaders/random.wgsl";
 
 let globalSeed = 0;
@@ -22,7 +22,7 @@ export interface RandomOptions {
 }
 
 function draw(entry: string, shape: readonly number[], a: number, b: number, o: RandomOptions): Tensor {
-  const out = output(shape, entry);
+  const out = empty(shape, entry);
   const seed = o.seed ?? globalSeed;
   const stream = o.stream ?? (o.seed === undefined ? nextStream++ : 0);
   launchElementwise(kernel("random.wgsl", randomWgsl, entry), { out: out.buffer }, { n: out.size, seed: seed >>> 0, stream: stream >>> 0, a, b }, out.size);

@@ -13,8 +13,8 @@
 //
 // Backward of a sum is the gradient copied back over the summed dimensions:
 // the same passes in reverse, each an `expand`.
-import { record, fill, type Tensor } from "../autograd/tensor.js";
-import { kernel, launchElementwise, output, shapeString } from "./launch.js";
+import { record, empty, fill, shapeSize, type Tensor } from "../autograd/tensor.js";
+import { kernel, launchElementwise, normalizeDim, shapeString } from "./launch.js";
 import reduceWgsl from "../../shaders/reduce.wgsl";
 
 /** One pass: sum (or expand) the middle axis of a contiguous [outer, reduce, inner] view. */
@@ -28,10 +28,6 @@ interface Pass {
 const TARGET_INVOCATIONS = 16384;
 /** ...or when each invocation would add at most twice this many elements; otherwise it splits. */
 const MIN_PER_INVOCATION = 32;
-
-function product(values: readonly number[]): number {
-  return values.reduce((a, b) => a * b, 1);
-}
 
 /** The passes summing the dimensions of `shape` flagged in `summed`, innermost group first. */
 function planPasses(shape: readonly number[], summed: readonly boolean[]): Pass[] {
@@ -48,7 +44,7 @@ function planPasses(shape: readonly number[], summed: readonly boolean[]): Pass[
     while (g >= 0 && !groups[g].summed) g--;
     if (g < 0) return passes;
     const sizes = groups.map((x) => x.size);
-    passes.push({ outer: product(sizes.slice(0, g)), reduce: groups[g].size, inner: product(sizes.slice(g + 1)) });
+    passes.push({ outer: shapeSize(sizes.slice(0, g)), reduce: groups[g].size, inner: shapeSize(sizes.slice(g + 1)) });
     // Remove the summed group; the kept groups on either side now touch and merge.
     groups.splice(g, 1);
     if (g > 0 && g < groups.length) {
@@ -78,12 +74,12 @@ function sumPass(src: Tensor, pass: Pass, scale: number, shape: readonly number[
   const k = reduceKernel("sum_loop");
   const splits = splitsFor(pass);
   if (splits === 1) {
-    const out = output(shape, op);
+    const out = empty(shape, op);
     launchElementwise(k, { x: src.buffer, out: out.buffer }, { ...pass, splits, scale }, out.size);
     return out;
   }
   // Partial sums [outer, splits, inner], then those summed over `splits` (which may split again).
-  const partials = output([pass.outer, splits, pass.inner], `${op}_partial`);
+  const partials = empty([pass.outer, splits, pass.inner], `${op}_partial`);
   launchElementwise(k, { x: src.buffer, out: partials.buffer }, { ...pass, splits, scale: 1 }, partials.size);
   const out = sumPass(partials, { outer: pass.outer, reduce: splits, inner: pass.inner }, scale, shape, op);
   partials.dispose();
@@ -122,7 +118,7 @@ function expandRaw(g: Tensor, shape: readonly number[], summed: readonly boolean
   let current = g;
   passes.forEach((pass, i) => {
     const last = i === passes.length - 1;
-    const next = output(last ? shape : [pass.outer * pass.reduce * pass.inner], op);
+    const next = empty(last ? shape : [pass.outer * pass.reduce * pass.inner], op);
     launchElementwise(k, { x: current.buffer, out: next.buffer }, { ...pass, splits: 1, scale: i === 0 ? scale : 1 }, next.size);
     if (current !== g) current.dispose();
     current = next;
@@ -136,13 +132,9 @@ function summedDims(op: string, shape: readonly number[], dims: number | readonl
   const list = dims === undefined ? [] : typeof dims === "number" ? [dims] : dims;
   if (list.length === 0) return shape.map(() => true);
   const summed = shape.map(() => false);
-  const bound = Math.max(rank, 1); // a 0-d tensor accepts dim 0 or -1, as in PyTorch
   for (const d of list) {
-    if (!Number.isInteger(d) || d < -bound || d >= bound) {
-      throw new Error(`${op}: dim ${d} is out of range for a tensor of shape ${shapeString(shape)} (expected ${-bound} to ${bound - 1})`);
-    }
-    const k = d < 0 ? d + bound : d;
-    if (rank === 0) continue;
+    const k = normalizeDim(op, d, shape);
+    if (rank === 0) continue; // dim 0 or -1 of a 0-d tensor: the sum of its one element
     if (summed[k]) throw new Error(`${op}: dim ${k} appears more than once in [${list.join(", ")}]`);
     summed[k] = true;
   }
@@ -153,7 +145,7 @@ function reduction(op: "sum" | "mean", x: Tensor, dims: number | readonly number
   const summed = summedDims(op, x.shape, dims);
   const keptShape = x.shape.map((size, d) => (summed[d] ? 1 : size));
   const outShape = keepDim ? keptShape : x.shape.filter((_, d) => !summed[d]);
-  const count = product(x.shape.filter((_, d) => summed[d]));
+  const count = shapeSize(x.shape.filter((_, d) => summed[d]));
   const scale = op === "mean" ? 1 / count : 1; // mean over zero elements is NaN, as in PyTorch
   const out = sumRaw(x, summed, scale, outShape, op);
   return record(op, [x], out, (g) => [expandRaw(g, x.shape, summed, scale, `${op}_backward`)]);

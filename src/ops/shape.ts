@@ -4,22 +4,9 @@
 // Backward rules: a view's gradient is the gradient viewed in the input's
 // shape; pad's is a crop (pad with the amounts negated) and narrow's a pad
 // with zeros; concat's is each input's slice of the gradient.
-import { record, type Tensor } from "../autograd/tensor.js";
-import { kernel, launchElementwise, output, shapeString } from "./launch.js";
+import { record, empty, shapeSize, type Tensor } from "../autograd/tensor.js";
+import { kernel, launchElementwise, normalizeDim, shapeString } from "./launch.js";
 import shapeWgsl from "../../shaders/shape.wgsl";
-
-function product(values: readonly number[]): number {
-  return values.reduce((a, b) => a * b, 1);
-}
-
-/** `d` (negative counts from the end) as an index into a shape of rank `rank`, or an error naming `op`. */
-function normalizeDim(op: string, d: number, shape: readonly number[]): number {
-  const bound = Math.max(shape.length, 1);
-  if (!Number.isInteger(d) || d < -bound || d >= bound) {
-    throw new Error(`${op}: dim ${d} is out of range for a tensor of shape ${shapeString(shape)} (expected ${-bound} to ${bound - 1})`);
-  }
-  return d < 0 ? d + bound : d;
-}
 
 /** A recorded view of `x` in `shape` (same elements, same order). */
 function viewOp(op: string, x: Tensor, shape: readonly number[]): Tensor {
@@ -33,7 +20,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const inferred = shape.filter((d) => d === -1).length;
   if (inferred > 1) throw fail("only one dimension can be -1");
   if (shape.some((d) => d !== -1 && (!Number.isInteger(d) || d < 0))) throw fail("dimensions must be non-negative integers or -1");
-  const known = product(shape.filter((d) => d !== -1));
+  const known = shapeSize(shape.filter((d) => d !== -1));
   let resolved = [...shape];
   if (inferred === 1) {
     if (known === 0 || x.size % known !== 0) throw fail(`${x.size} is not a multiple of ${known}`);
@@ -45,18 +32,18 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 /**
- * Merges dimensions startDim..endDim (inclusive) into one (a view). The default
- * startDim is 1, as in nn.Flatten, which keeps the batch dimension; torch.flatten
- * defaults to 0.
+ * Merges dimensions startDim..endDim (inclusive; negative counts from the end)
+ * into one (a view), as torch.flatten: by default every dimension, into 1-D.
+ * nn.Flatten starts at 1 instead, keeping the batch dimension.
  */
-export function flatten(x: Tensor, startDim = 1, endDim = -1): Tensor {
+export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   const start = normalizeDim("flatten", startDim, x.shape);
   const end = normalizeDim("flatten", endDim, x.shape);
   if (start > end) {
     throw new Error(`flatten: startDim ${startDim} comes after endDim ${endDim} for a tensor of shape ${shapeString(x.shape)}`);
   }
   if (x.shape.length === 0) return viewOp("flatten", x, [1]);
-  const shape = [...x.shape.slice(0, start), product(x.shape.slice(start, end + 1)), ...x.shape.slice(end + 1)];
+  const shape = [...x.shape.slice(0, start), shapeSize(x.shape.slice(start, end + 1)), ...x.shape.slice(end + 1)];
   return viewOp("flatten", x, shape);
 }
 
@@ -80,7 +67,7 @@ interface Shift {
 
 /** The shifted copy behind pad and narrow, into a new tensor of `outShape`; not recorded. */
 function padRaw(x: Tensor, s: Shift, value: number, outShape: readonly number[], name: string): Tensor {
-  const out = output(outShape, name);
+  const out = empty(outShape, name);
   const params = {
     ...PAD_UNUSED,
     n: out.size,
@@ -141,7 +128,7 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
     throw new Error(`narrow: start ${start} and length ${length} do not fit dimension ${d} (size ${size}) of a tensor of shape ${shapeString(x.shape)}`);
   }
   // [outer, size, inner] -> [outer, length, inner]: a crop of the middle axis.
-  const inner = product(x.shape.slice(d + 1));
+  const inner = shapeSize(x.shape.slice(d + 1));
   const shift: Shift = { h: size, w: inner, top: -from, bottom: -(size - from - length), left: 0, right: 0 };
   const outShape = [...x.shape];
   outShape[d] = length;
@@ -171,19 +158,19 @@ export function concat(tensors: readonly Tensor[], dim = 0): Tensor {
     }
   });
   // Each tensor is [outer, cols_i] with cols_i = its size along d times the trailing sizes; the output is [outer, total].
-  const outer = product(first.slice(0, d));
-  const trailing = product(first.slice(d + 1));
+  const outer = shapeSize(first.slice(0, d));
+  const trailing = shapeSize(first.slice(d + 1));
   const cols = tensors.map((t) => t.shape[d] * trailing);
   const offsets = cols.map((_, i) => cols.slice(0, i).reduce((a, b) => a + b, 0));
   const total = cols.reduce((a, b) => a + b, 0);
   const outShape = [...first];
   outShape[d] = tensors.reduce((n, t) => n + t.shape[d], 0);
-  const out = output(outShape, "concat");
+  const out = empty(outShape, "concat");
   tensors.forEach((t, i) => copyBlock(t, out, outer, cols[i], { row: cols[i], off: 0 }, { row: total, off: offsets[i] }));
   return record("concat", tensors, out, (g) =>
     tensors.map((t, i) => {
       if (!t.requiresGrad) return null;
-      const slice = output(t.shape, "concat_backward");
+      const slice = empty(t.shape, "concat_backward");
       copyBlock(g, slice, outer, cols[i], { row: total, off: offsets[i] }, { row: cols[i], off: 0 });
       return slice;
     }),
