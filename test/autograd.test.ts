@@ -1,6 +1,6 @@
 import { test, assert, assertClose, assertRejects } from "./harness.js";
 import { setup } from "./setup.js";
-import { tensor, ones, add, mul, sum, mean, noGrad, scope, memoryStats, F, Tensor } from "../src/index.js";
+import { tensor, zeros, ones, full, add, mul, sum, mean, noGrad, scope, memoryStats, F, Tensor } from "../src/index.js";
 
 const grad = async (t: Tensor) => {
   assert(t.grad, `tensor #${t.id} has a gradient`);
@@ -75,6 +75,16 @@ test("autograd: backward refuses a seed whose shape differs from the tensor's, n
   assert(x.grad === null, "a refused backward leaves no gradient");
   y.backward(ones([2, 2]));
   assertClose(await grad(x), [2, 2, 2, 2], "the matching seed still works");
+});
+
+test("autograd: zeros, ones and full take the same options (requiresGrad)", async () => {
+  await setup();
+  const made = [zeros([2], { requiresGrad: true }), ones([2], { requiresGrad: true }), full([2], 3, { requiresGrad: true })];
+  assert(made.every((t) => t.requiresGrad), "each requires grad when asked");
+  assert(!full([2], 3).requiresGrad, "full does not by default");
+  assertClose(await made[2].toArray(), [3, 3], "full's values");
+  sum(mul(made[2], made[1])).backward();
+  assertClose(await grad(made[2]), [1, 1], "a leaf made by full receives its gradient");
 });
 
 test("autograd: mean backward spreads 1/n", async () => {
