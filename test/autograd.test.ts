@@ -119,3 +119,36 @@ test("autograd: scope refuses an async function, after freeing what it created",
   await assertRejects(() => scope(async () => mul(ones([4]), 2)), /fn must be synchronous/, "async fn");
   assert(memoryStats().liveBuffers === before, `live buffers ${before} -> ${memoryStats().liveBuffers}: the tensors made inside leaked`);
 });
+
+test("autograd: Tensor methods chain as in PyTorch and give the F form's values and gradients", async () => {
+  await setup();
+  const data = [0.5, -1, 2, 0.25, -0.75, 1.5];
+  const viaMethods = tensor(data, [2, 3], { requiresGrad: true });
+  const viaF = tensor(data, [2, 3], { requiresGrad: true });
+  const w = tensor([1, -2, 0.5, 3, 0.1, -1], [3, 2]);
+  const a = viaMethods.mul(2).add(1).tanh().matmul(w).sub(0.5).div(3).square().mean();
+  const b = F.mean(F.square(F.div(F.sub(F.matmul(F.tanh(F.add(F.mul(viaF, 2), 1)), w), 0.5), 3)));
+  assertClose([await a.item()], [await b.item()], "forward through the chain", 0, 0);
+  a.backward();
+  b.backward();
+  assertClose(await grad(viaMethods), await grad(viaF), "backward through the chain", 0, 0);
+
+  const x = tensor(data, [2, 3]);
+  const pairs: [string, Tensor, Tensor][] = [
+    ["sum(1)", x.sum(1), F.sum(x, 1)],
+    ["mean()", x.mean(), F.mean(x)],
+    ["reshape", x.reshape([3, 2]), F.reshape(x, [3, 2])],
+    ["flatten", x.flatten(), F.flatten(x)],
+    ["narrow", x.narrow(1, 1, 2), F.narrow(x, 1, 1, 2)],
+    ["relu", x.relu(), F.relu(x)],
+    ["sigmoid", x.sigmoid(), F.sigmoid(x)],
+    ["leakyRelu", x.leakyRelu(0.2), F.leakyRelu(x, 0.2)],
+    ["clamp", x.clamp(-0.5, 0.5), F.clamp(x, -0.5, 0.5)],
+    ["neg", x.neg(), F.neg(x)],
+    ["mul(tensor)", x.mul(x), F.mul(x, x)],
+  ];
+  for (const [name, method, functional] of pairs) {
+    assert(`${method.shape}` === `${functional.shape}`, `${name}: shape [${method.shape}], F gives [${functional.shape}]`);
+    assertClose(await method.toArray(), await functional.toArray(), name, 0, 0);
+  }
+});
