@@ -1,6 +1,7 @@
 // The 8x8 output block that every product kernel accumulates: appended by
-// src/ops (matmul.ts, conv.ts) to the source of matmul.wgsl, conv2d.wgsl and
-// conv2d_block.wgsl, so the register blocking is written once.
+// src/ops (matmul.ts, conv.ts) to the source of matmul.wgsl and
+// conv2d_block.wgsl, so the register blocking is written once (joined by
+// joinWgsl, so that a compile error here names this file and its line).
 //
 // Why 8x8 in named vec4s: on SwiftShader (WebGPU on the CPU) every invocation
 // is a SIMD lane and a load from a storage buffer at an index computed at run
