@@ -9,9 +9,11 @@
 //   invocations read neighbouring addresses) and writes one partial result.
 // - *_finalize: one invocation per channel combines its `splits` partials.
 // Why not one workgroup per channel with a tree in workgroup memory: on
-// SwiftShader every workgroupBarrier() costs tens of microseconds per
-// workgroup; that design took about 440 ms for a training forward + backward
-// of [64, 256, 4, 4] (256 workgroups, 30 barriers each), these passes about 50.
+// SwiftShader a workgroupBarrier() is dear, paid again in every workgroup,
+// and that design (30 barriers a workgroup for a training forward + backward)
+// was many times slower than these passes. Their time now: the bench rows
+// "batchNorm [N,C,H,W]", pass "train fwd+bwd" (bench/results/<adapter>.json,
+// "kernels"; `npm run bench`).
 //
 // Batch statistics stay exact where E[x²] - E[x]² would cancel: each partial
 // is its elements' sum and their squared deviations from their own mean (two

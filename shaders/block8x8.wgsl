@@ -1,16 +1,19 @@
 // The 8x8 output block that every product kernel accumulates: appended by
-// src/ops (matmul.ts, conv.ts) to the source of matmul.wgsl, conv2d.wgsl and
-// conv2d_block.wgsl, so the register blocking is written once.
+// src/ops (matmul.ts, conv.ts) to the source of matmul.wgsl and
+// conv2d_block.wgsl, so the register blocking is written once (joined by
+// joinWgsl, so that a compile error here names this file and its line).
 //
 // Why 8x8 in named vec4s: on SwiftShader (WebGPU on the CPU) every invocation
 // is a SIMD lane and a load from a storage buffer at an index computed at run
 // time is a per-lane gather, far dearer than an FMA. A depth step of an 8x8
-// block loads 8 values of each operand for 64 FMAs. Measured there at the
-// paper preset's largest convolution as a product (M 128, N 64 x 64 images,
-// K 1024), 2 cores: 4x4 blocks 1.2 GFLOP/s, 8x4 1.9, 8x8 2.5 to 2.7, 16x8 1.6
-// (register spills), 8x8 with the depth loop unrolled twice 1.9. An
-// accumulator array indexed by a loop variable is spilled to memory, hence the
-// sixteen names.
+// block loads 8 values of each operand for 64 FMAs. Of the blocks tried there
+// on the paper preset's largest convolution as a product (4x4, 8x4, 8x8,
+// 16x8, and 8x8 with the depth loop unrolled twice), 8x8 was the fastest;
+// 16x8 spills registers. An accumulator array indexed by a loop variable is
+// spilled to memory, hence the sixteen names. How fast the products run now:
+// `npm run bench`, bench/results/<adapter>.json, the "kernels" rows of the
+// linear layers (gflops, and fraction of the FMA roofline) and the conv rows'
+// dW passes.
 
 // Rows 0..7 of the block; columns 0..3 in r{i}l, 4..7 in r{i}h.
 struct Block {

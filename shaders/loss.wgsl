@@ -6,8 +6,10 @@
 // neighbouring addresses) into partials[k]; mean_of_partials: one invocation
 // adds the partial sums and writes loss[0] = total / n. Why not one workgroup
 // summing everything through workgroup memory, in one dispatch: on SwiftShader
-// a single workgroup runs on one thread, and with its barrier it took 47 ms for
-// 65536 elements, where these two passes take a few.
+// a single workgroup runs on one thread, and with its barriers it was far
+// slower than these two passes. Their time now: the profiled iteration of
+// `npm run bench` (bench/results/<adapter>.json, iterations[].profile.kernels,
+// the "loss.wgsl:..." rows).
 //
 // Backward (mse_backward, bce_backward, bce_backward_target): elementwise,
 // one invocation per element, scaled by the upstream gradient grad[0] / n; the

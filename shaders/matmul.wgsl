@@ -14,9 +14,9 @@
 //
 // Each invocation computes an 8x8 block of c (rows row0..+7, columns
 // col0..+7): see block8x8.wgsl, which src/ops/matmul.ts appends to this file,
-// for why and what it measured. As a plain product (M 128, N 4096, K 1024)
-// it ran at 3.4 to 3.9 GFLOP/s, about 20% of the measured FMA peak, against
-// 1.4 for the 4x4 blocks it replaced.
+// for why. Its speed as a plain product against the adapter's FMA peak is the
+// bench row "linear 1024->128 N4096" (bench/results/<adapter>.json, "kernels":
+// gflops and fraction; `npm run bench` measures it again).
 //
 // Edges: rows and columns past m or n read a clamped, valid row or column (so
 // the depth loop has no bounds tests) and are not stored.

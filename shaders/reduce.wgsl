@@ -15,10 +15,12 @@
 //            parallel reduction in passes.
 //
 //            Why no workgroup-memory tree: on SwiftShader (WebGPU on the CPU)
-//            a workgroupBarrier() costs tens of microseconds per workgroup;
-//            a 256-wide tree summing [64,16,32,32] per channel took 770 ms
-//            where these barrier-free passes take a few, and a same-sized
-//            elementwise add about 50.
+//            a workgroupBarrier() is dear, paid again in every workgroup; a
+//            256-wide tree summing an OCGAN activation per channel was slower
+//            than an elementwise add over the same elements, these passes
+//            faster. Their time now: the profiled iteration of `npm run bench`
+//            (bench/results/<adapter>.json, iterations[].profile.kernels, the
+//            "reduce.wgsl:sum_loop ..." rows).
 // expand     out[o, r, i] = g[o, i] * scale: the backward of one pass.
 //
 // Every pass multiplies what it writes by `scale` (1, or 1/count for a mean

@@ -12,6 +12,7 @@ import "./args.test.js";
 import "./auc.test.js";
 import "./data.test.js";
 import "./png.test.js";
+import "./plot.test.js";
 import "./safetensors.test.js";
 import "./reduce.test.js";
 import "./arithmetic.test.js";

@@ -1,6 +1,6 @@
 import { test, assert, assertClose, assertRejects } from "./harness.js";
 import { setup } from "./setup.js";
-import { tensor, ones, add, mul, sum, mean, noGrad, scope, memoryStats, F, Tensor } from "../src/index.js";
+import { tensor, zeros, ones, full, add, mul, sum, mean, noGrad, scope, memoryStats, F, Tensor } from "../src/index.js";
 
 const grad = async (t: Tensor) => {
   assert(t.grad, `tensor #${t.id} has a gradient`);
@@ -77,6 +77,16 @@ test("autograd: backward refuses a seed whose shape differs from the tensor's, n
   assertClose(await grad(x), [2, 2, 2, 2], "the matching seed still works");
 });
 
+test("autograd: zeros, ones and full take the same options (requiresGrad)", async () => {
+  await setup();
+  const made = [zeros([2], { requiresGrad: true }), ones([2], { requiresGrad: true }), full([2], 3, { requiresGrad: true })];
+  assert(made.every((t) => t.requiresGrad), "each requires grad when asked");
+  assert(!full([2], 3).requiresGrad, "full does not by default");
+  assertClose(await made[2].toArray(), [3, 3], "full's values");
+  sum(mul(made[2], made[1])).backward();
+  assertClose(await grad(made[2]), [1, 1], "a leaf made by full receives its gradient");
+});
+
 test("autograd: mean backward spreads 1/n", async () => {
   await setup();
   const x = tensor([1, 2, 3, 4], [2, 2], { requiresGrad: true });
@@ -108,4 +118,37 @@ test("autograd: scope refuses an async function, after freeing what it created",
   const before = memoryStats().liveBuffers;
   await assertRejects(() => scope(async () => mul(ones([4]), 2)), /fn must be synchronous/, "async fn");
   assert(memoryStats().liveBuffers === before, `live buffers ${before} -> ${memoryStats().liveBuffers}: the tensors made inside leaked`);
+});
+
+test("autograd: Tensor methods chain as in PyTorch and give the F form's values and gradients", async () => {
+  await setup();
+  const data = [0.5, -1, 2, 0.25, -0.75, 1.5];
+  const viaMethods = tensor(data, [2, 3], { requiresGrad: true });
+  const viaF = tensor(data, [2, 3], { requiresGrad: true });
+  const w = tensor([1, -2, 0.5, 3, 0.1, -1], [3, 2]);
+  const a = viaMethods.mul(2).add(1).tanh().matmul(w).sub(0.5).div(3).square().mean();
+  const b = F.mean(F.square(F.div(F.sub(F.matmul(F.tanh(F.add(F.mul(viaF, 2), 1)), w), 0.5), 3)));
+  assertClose([await a.item()], [await b.item()], "forward through the chain", 0, 0);
+  a.backward();
+  b.backward();
+  assertClose(await grad(viaMethods), await grad(viaF), "backward through the chain", 0, 0);
+
+  const x = tensor(data, [2, 3]);
+  const pairs: [string, Tensor, Tensor][] = [
+    ["sum(1)", x.sum(1), F.sum(x, 1)],
+    ["mean()", x.mean(), F.mean(x)],
+    ["reshape", x.reshape([3, 2]), F.reshape(x, [3, 2])],
+    ["flatten", x.flatten(), F.flatten(x)],
+    ["narrow", x.narrow(1, 1, 2), F.narrow(x, 1, 1, 2)],
+    ["relu", x.relu(), F.relu(x)],
+    ["sigmoid", x.sigmoid(), F.sigmoid(x)],
+    ["leakyRelu", x.leakyRelu(0.2), F.leakyRelu(x, 0.2)],
+    ["clamp", x.clamp(-0.5, 0.5), F.clamp(x, -0.5, 0.5)],
+    ["neg", x.neg(), F.neg(x)],
+    ["mul(tensor)", x.mul(x), F.mul(x, x)],
+  ];
+  for (const [name, method, functional] of pairs) {
+    assert(`${method.shape}` === `${functional.shape}`, `${name}: shape [${method.shape}], F gives [${functional.shape}]`);
+    assertClose(await method.toArray(), await functional.toArray(), name, 0, 0);
+  }
 });

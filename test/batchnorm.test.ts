@@ -253,10 +253,12 @@ test("batchnorm: nn.Sequential fuses a BatchNorm and the ReLU or LeakyReLU after
       const input = tensor(x, shape, { requiresGrad: true });
       const out = fused ? net.forward(input) : net.layers[1].forward(F.batchNorm(input, null, null, bn.weight, bn.bias, true));
       F.sum(F.mul(out, tensor(uniform(sizeOf(shape), 401), shape))).backward();
-      const grads = [input.grad!, bn.weight.grad!, bn.bias.grad!].map((g) => g.detach());
+      const grads = [input.grad!, bn.weight.grad!, bn.bias.grad!];
+      const copies = grads.map((g) => g.detach()); // views that outlive the gradients, which are freed here
+      grads.forEach((g) => g.dispose());
       bn.weight.grad = null;
       bn.bias.grad = null;
-      return [out.detach(), ...grads];
+      return [out.detach(), ...copies];
     });
     const [fused, plain] = [run(true), run(false)];
     for (let i = 0; i < fused.length; i++) {

@@ -56,6 +56,10 @@ test("nn: modules name their parameters and buffers like PyTorch and switch trai
   assert([...net.namedModules()].every(([, m]) => !m.training), "eval() reaches every module");
   const w = await (net.layers[0] as nn.Conv2d).weight.toArray();
   assert(w.every((v) => Math.abs(v) <= 1 / 3), "default init within PyTorch's bound 1/sqrt(fan_in)");
+  net.requiresGrad_(false);
+  assert(net.parameters().every((p) => !p.requiresGrad), "requiresGrad_(false) freezes every parameter");
+  net.requiresGrad_();
+  assert(net.parameters().every((p) => p.requiresGrad), "requiresGrad_() unfreezes them");
   net.dispose();
 });
 

@@ -437,5 +437,5 @@ test(
       model.dispose();
     }
   },
-  30 * 60_000,
+  { timeoutMs: 30 * 60_000 },
 );

@@ -29,6 +29,24 @@ function collect(value: unknown, out: Set<unknown>, depth = 0): void {
   }
 }
 
+/**
+ * A scope that stays open across awaits: every tensor created until the
+ * returned function is called is disposed then (except those kept), and
+ * returned. For a test harness, which runs one test at a time; anywhere else
+ * concurrent tasks would share it, which is why scope() takes only synchronous
+ * functions.
+ */
+export function openScope(): () => Disposable[] {
+  const created = new Set<Disposable>();
+  stack.push(created);
+  return () => {
+    if (stack[stack.length - 1] !== created) throw new Error("openScope(): closed while a scope opened after it is still open");
+    stack.pop();
+    for (const t of created) t.dispose();
+    return [...created];
+  };
+}
+
 /** Runs fn; disposes every tensor it created except those found in its result (arrays and plain objects are searched). */
 export function scope<T>(fn: () => T): T {
   const created = new Set<Disposable>();

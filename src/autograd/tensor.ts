@@ -22,6 +22,8 @@ export type BackwardRule = (grad: Tensor) => (Tensor | null)[];
 
 class Storage {
   refs = 1;
+  /** The pool the buffer came from (the current runtime's when the tensor was made), which gets it back. */
+  readonly pool = runtime().pool;
   constructor(readonly buffer: GPUBuffer) {}
 }
 
@@ -96,7 +98,7 @@ export class Tensor {
     this.storage = null;
     this.inputs = [];
     this.backwardRule = null;
-    if (--s.refs === 0) runtime().pool.release(s.buffer);
+    if (--s.refs === 0) s.pool.release(s.buffer); // its own pool, even if the runtime has changed since
   }
 
   /** Overwrites the values in place, after all work recorded so far (initialisers, checkpoint loading). */

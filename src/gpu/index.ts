@@ -15,4 +15,4 @@ export function runtime(): Runtime {
 export { Runtime, GpuError, grid, type AdapterReport, type RuntimeStats, type ProfileEntry } from "./runtime.js";
 export type { TuneResult } from "./tuner.js";
 export { createRuntime, type InitOptions } from "./device.js";
-export type { Kernel } from "./kernel.js";
+export { joinWgsl, type Kernel, type JoinedWgsl } from "./kernel.js";

@@ -73,8 +73,42 @@ export interface Kernel {
   readonly layout: KernelLayout;
 }
 
-/** Formats a WGSL compilation message with the offending source line. */
-export function formatCompileMessage(name: string, code: string, m: GPUCompilationMessage): string {
-  const line = code.split("\n")[m.lineNum - 1] ?? "";
-  return `${name} line ${m.lineNum}:${m.linePos}: ${m.type}: ${m.message}\n  ${m.lineNum} | ${line}`;
+/** A shader assembled from several WGSL files (joinWgsl): its code, and the line of it (from 1) each file begins on. */
+export interface JoinedWgsl {
+  code: string;
+  parts: { file: string; firstLine: number }[];
+}
+
+/**
+ * WGSL files joined one after another, a newline between (a kernel's file and
+ * one it appends for what that defines, as block8x8.wgsl), remembering where
+ * each begins so that a compile error names the file and line it is in.
+ */
+export function joinWgsl(...files: [file: string, code: string][]): JoinedWgsl {
+  const parts: JoinedWgsl["parts"] = [];
+  let firstLine = 1;
+  for (const [file, code] of files) {
+    parts.push({ file, firstLine });
+    firstLine += code.split("\n").length;
+  }
+  return { code: files.map(([, code]) => code).join("\n"), parts };
+}
+
+export function wgslCode(source: string | JoinedWgsl): string {
+  return typeof source === "string" ? source : source.code;
+}
+
+/**
+ * Formats a WGSL compilation message with the offending source line. In a
+ * joined shader the line is counted in the file it falls in, named when that
+ * is not the kernel's own (the first).
+ */
+export function formatCompileMessage(name: string, source: string | JoinedWgsl, m: GPUCompilationMessage): string {
+  const text = wgslCode(source).split("\n")[m.lineNum - 1] ?? "";
+  const parts = typeof source === "string" ? [] : source.parts;
+  let part = parts[0];
+  for (const p of parts) if (p.firstLine <= m.lineNum) part = p;
+  const line = part ? m.lineNum - part.firstLine + 1 : m.lineNum;
+  const where = part && part !== parts[0] ? `${name}, in ${part.file} line ${line}` : `${name} line ${line}`;
+  return `${where}:${m.linePos}: ${m.type}: ${m.message}\n  ${line} | ${text}`;
 }

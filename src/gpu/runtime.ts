@@ -8,7 +8,7 @@
 // lost device are raised at the next launch, flush or read.
 
 import { BufferPool, type PoolStats } from "./pool.js";
-import { formatCompileMessage, layoutOf, type Kernel } from "./kernel.js";
+import { formatCompileMessage, layoutOf, wgslCode, type JoinedWgsl, type Kernel } from "./kernel.js";
 import { Tuner, type TuneResult } from "./tuner.js";
 
 export interface AdapterReport {
@@ -94,12 +94,14 @@ export class Runtime {
   }
 
   /**
-   * The kernel for `entry` in `code`, compiled once per (code, entry, constants).
-   * `name` is the shader file, used in error messages. `constants` sets the
+   * The kernel for `entry` in `source`, compiled once per (code, entry, constants).
+   * `name` is the shader file, used in error messages; `source` is its code, or
+   * the code joined with files it appends (joinWgsl). `constants` sets the
    * shader's `override` declarations: a layer's shape baked in when the
    * pipeline is created, so the compiler folds the index arithmetic.
    */
-  kernel(name: string, code: string, entry: string, constants?: Record<string, number>): Kernel {
+  kernel(name: string, source: string | JoinedWgsl, entry: string, constants?: Record<string, number>): Kernel {
+    const code = wgslCode(source);
     const baked = constants ? Object.entries(constants).map(([k, v]) => `${k}=${v}`).join(" ") : "";
     // Keyed by the source string itself (whose hash the JS engine keeps), then by entry and constants.
     let ofCode = this.pipelines.get(code);
@@ -133,7 +135,7 @@ export class Runtime {
         const info = await module.getCompilationInfo();
         const errors = info.messages.filter((m) => m.type === "error");
         const detail = errors.length
-          ? errors.map((m) => formatCompileMessage(fullName, code, m)).join("\n")
+          ? errors.map((m) => formatCompileMessage(fullName, source, m)).join("\n")
           : `${fullName}: ${error.message}`;
         this.fatal ??= new GpuError(`WGSL compile error in kernel ${detail}`);
       }),
@@ -145,8 +147,8 @@ export class Runtime {
   }
 
   /** Compiles a kernel and waits for the compiler's verdict (tests and start-up checks). */
-  async compile(name: string, code: string, entry: string): Promise<Kernel> {
-    const kernel = this.kernel(name, code, entry);
+  async compile(name: string, source: string | JoinedWgsl, entry: string): Promise<Kernel> {
+    const kernel = this.kernel(name, source, entry);
     await this.checkErrors();
     return kernel;
   }

@@ -61,8 +61,13 @@ export abstract class Module {
     return this.train(false);
   }
 
-  /** Freezes (false) or unfreezes (true) every parameter, as PyTorch's requires_grad_(). */
-  requiresGrad(flag: boolean): this {
+  /**
+   * Freezes (false) or unfreezes (true) every parameter, as PyTorch's
+   * module.requires_grad_(): the trailing underscore marks it as changing the
+   * module in place, and keeps it apart from the `requiresGrad` field of a
+   * Tensor (PyTorch's tensor.requires_grad).
+   */
+  requiresGrad_(flag = true): this {
     for (const p of this.parameters()) p.requiresGrad = flag;
     return this;
   }

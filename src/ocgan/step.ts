@@ -34,11 +34,11 @@ const bce = (logits: Tensor, target: number) => F.bceWithLogits(logits, target);
 
 /** Runs fn with the given networks' parameters frozen (no weight gradients recorded). */
 function frozen<T>(nets: Module[], fn: () => T): T {
-  for (const n of nets) n.requiresGrad(false);
+  for (const n of nets) n.requiresGrad_(false);
   try {
     return fn();
   } finally {
-    for (const n of nets) n.requiresGrad(true);
+    for (const n of nets) n.requiresGrad_(true);
   }
 }
 

@@ -60,7 +60,7 @@ const WEIGHT_GRAD_TARGET_INVOCATIONS = 512;
 const BIAS_GRAD_CHUNK = 1024;
 
 /** conv2d_block.wgsl with the 8x8 block of its products appended. */
-const conv2dBlockSource = withBlock8x8(conv2dBlockWgsl);
+const conv2dBlockSource = withBlock8x8("conv2d_block.wgsl", conv2dBlockWgsl);
 const blocks = (n: number) => Math.ceil(n / BLOCK);
 
 function launch(entry: string, buffers: Record<string, GPUBuffer>, params: Record<string, number>, invocations: number): void {

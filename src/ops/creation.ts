@@ -10,18 +10,17 @@ export function tensor(data: ArrayLike<number>, shape: readonly number[], option
   return fromData(data, shape, options.requiresGrad ?? false);
 }
 
-export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  const t = fill(shape, 0);
+/** A tensor of `shape` with every element equal to `value`. */
+export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
+  const t = fill(shape, value);
   t.requiresGrad = options.requiresGrad ?? false;
   return t;
+}
+
+export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  return full(shape, 0, options);
 }
 
 export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  const t = fill(shape, 1);
-  t.requiresGrad = options.requiresGrad ?? false;
-  return t;
-}
-
-export function full(shape: readonly number[], value: number): Tensor {
-  return fill(shape, value);
+  return full(shape, 1, options);
 }

@@ -1,9 +1,9 @@
 // Shared by the ops: compile-once kernel lookup and the 1-D launch grid of
 // elementwise kernels (workgroup_size 256, 2-D grid past 65535 workgroups).
-import { runtime, grid, type Kernel } from "../gpu/index.js";
+import { runtime, grid, type Kernel, type JoinedWgsl } from "../gpu/index.js";
 
-export function kernel(file: string, code: string, entry: string, constants?: Record<string, number>): Kernel {
-  return runtime().kernel(file, code, entry, constants);
+export function kernel(file: string, source: string | JoinedWgsl, entry: string, constants?: Record<string, number>): Kernel {
+  return runtime().kernel(file, source, entry, constants);
 }
 
 /** Launches an elementwise kernel over n elements (one invocation each). */

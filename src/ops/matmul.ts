@@ -7,7 +7,7 @@
 //   matmul   out = A·B        dA = dOut·Bᵀ          dB = Aᵀ·dOut
 //   linear   y = X·Wᵀ + b     dX = dY·W             dW = dYᵀ·X      db = Σ_rows dY
 import { record, empty, type Tensor } from "../autograd/tensor.js";
-import { runtime, grid } from "../gpu/index.js";
+import { runtime, grid, joinWgsl, type JoinedWgsl } from "../gpu/index.js";
 import { kernel, launchElementwise, shapeString } from "./launch.js";
 import matmulWgsl from "../../shaders/matmul.wgsl";
 import block8x8Wgsl from "../../shaders/block8x8.wgsl";
@@ -15,12 +15,12 @@ import block8x8Wgsl from "../../shaders/block8x8.wgsl";
 /** Rows and columns of the output block one product invocation computes (shaders/block8x8.wgsl). */
 export const BLOCK = 8;
 
-/** A kernel's source with the 8x8 block its products accumulate (block8x8.wgsl) appended. */
-export function withBlock8x8(source: string): string {
-  return `${source}\n${block8x8Wgsl}`;
+/** A kernel's file with the 8x8 block its products accumulate (block8x8.wgsl) appended. */
+export function withBlock8x8(file: string, source: string): JoinedWgsl {
+  return joinWgsl([file, source], ["block8x8.wgsl", block8x8Wgsl]);
 }
 
-const matmulSource = withBlock8x8(matmulWgsl);
+const matmulSource = withBlock8x8("matmul.wgsl", matmulWgsl);
 const WORKGROUP = 64;
 
 /** A strided view of one operand: element offsets per batch, per row or column, and along the depth. */
