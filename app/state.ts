@@ -367,10 +367,8 @@ export function reduce(s: PageState, event: PageEvent): PageState {
         status: { ...s.status, validation: { mse: event.validationMse, note: `epoch ${event.epoch + 1}${event.improved ? ", best so far" : ""}` } },
       };
     case "experiment-done":
-      return withTraining(
-        withRun(s, event.role, (r) => ({ ...r, evaluation: event.evaluation, weightsEpoch: event.selectedEpoch })),
-        (t) => ({ ...t, evaluatingEpoch: null }),
-      );
+      // The phase stays "evaluating" while the page draws the last figures (the baseline, when it starts, clears it).
+      return withRun(s, event.role, (r) => ({ ...r, evaluation: event.evaluation, weightsEpoch: event.selectedEpoch }));
     case "pause-clicked":
       return pauseClicked(s, event.realTime);
     case "paused": {
@@ -471,7 +469,9 @@ function trainStarted(s: PageState, config: OcganConfig, resume: boolean, thenBa
 function iterationDone(s: PageState, e: Extract<PageEvent, { type: "iteration" }>): PageState {
   const run = runOf(s, e.role);
   if (!run) return s;
-  const next = withTraining(withRun(s, e.role, (r) => ({ ...r, history: [...r.history, { epoch: e.epoch, losses: e.losses }] })), (t) => ({ ...t, stage: null }));
+  const withLosses = withRun(s, e.role, (r) => ({ ...r, history: [...r.history, { epoch: e.epoch, losses: e.losses }] }));
+  // The stage line ("choosing kernels", ...) goes once the iterations run.
+  const next = trainingJob(s)?.stage ? withTraining(withLosses, (t) => ({ ...t, stage: null })) : withLosses;
   const done = e.iteration + 1;
   return {
     ...next,
