@@ -6,7 +6,7 @@ export { scope, keep } from "./autograd/scope.js";
 export { runtime, GpuError, type AdapterReport, type RuntimeStats, type ProfileEntry, type TuneResult, type InitOptions } from "./gpu/index.js";
 export * from "./ops/creation.js";
 export * as F from "./ops/functional.js"; // it installs the Tensor methods (ops/methods.ts)
-export { CONV_KERNEL_VARIANTS } from "./ops/conv.js";
+export { CONV_KERNEL_VARIANTS, convKernelVariants, type ConvKernelFamily } from "./ops/conv.js";
 export { sum, mean } from "./ops/reduce.js";
 export { matmul } from "./ops/matmul.js";
 export { add, sub, mul, div, neg, square } from "./ops/arithmetic.js";
