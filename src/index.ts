@@ -3,6 +3,7 @@ import { createRuntime, setRuntime, runtime, type InitOptions, type AdapterRepor
 
 export { Tensor, noGrad, topologicalOrder, isGradEnabled } from "./autograd/tensor.js";
 export { scope, keep } from "./autograd/scope.js";
+export { OPS, opOf, type OpName, type OpInfo, type OpCategory, type TensorName } from "./autograd/op-table.js";
 export { runtime, GpuError, type AdapterReport, type RuntimeStats, type ProfileEntry, type TuneResult, type InitOptions } from "./gpu/index.js";
 export * from "./ops/creation.js";
 export * as F from "./ops/functional.js"; // it installs the Tensor methods (ops/methods.ts)

@@ -16,6 +16,7 @@
 import { runtime, grid } from "../gpu/index.js";
 import { track, keep } from "./scope.js";
 import accumulateWgsl from "../../shaders/accumulate.wgsl";
+import type { OpName, TensorName } from "./op-table.js";
 
 /** Maps the gradient of an op's output to the gradients of its inputs (null where none is needed). */
 export type BackwardRule = (grad: Tensor) => (Tensor | null)[];
@@ -56,7 +57,8 @@ export class Tensor {
     readonly shape: readonly number[],
     storage: GPUBuffer | Storage,
     public requiresGrad = false,
-    readonly op = "leaf",
+    /** The op that made it (set again by record()), or one of that op's buffers; see op-table.ts. */
+    public op: TensorName = "leaf",
   ) {
     this.size = shapeSize(shape);
     if (storage instanceof Storage) {
@@ -79,7 +81,7 @@ export class Tensor {
   }
 
   /** A tensor of another shape over the same storage, outside the tape. */
-  view(shape: readonly number[] = this.shape, op = "view"): Tensor {
+  view(shape: readonly number[] = this.shape, op: TensorName = "view"): Tensor {
     if (shapeSize(shape) !== this.size) {
       throw new Error(`cannot view tensor of shape [${this.shape}] (${this.size} elements) as [${shape}]`);
     }
@@ -203,10 +205,12 @@ export function topologicalOrder(root: Tensor): Tensor[] {
 }
 
 /**
- * Puts `out` on the tape as the result of `op` applied to `inputs`, if gradients
- * are enabled and any input needs one. Every op calls this once.
+ * Names `out` after `op` (a name from op-table.ts) and puts it on the tape as
+ * the result of `op` applied to `inputs`, if gradients are enabled and any
+ * input needs one. Every op calls this once.
  */
-export function record(op: string, inputs: readonly Tensor[], out: Tensor, rule: BackwardRule): Tensor {
+export function record(op: OpName, inputs: readonly Tensor[], out: Tensor, rule: BackwardRule): Tensor {
+  out.op = op;
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
     out.inputs = inputs;
@@ -231,7 +235,7 @@ export function isGradEnabled(): boolean {
 }
 
 /** A new uninitialised tensor of `shape` whose storage comes from the pool; `op` names the op that fills it (error messages, the graph). */
-export function empty(shape: readonly number[], op = "empty"): Tensor {
+export function empty(shape: readonly number[], op: TensorName = "empty"): Tensor {
   return new Tensor(shape, runtime().pool.acquire(shapeSize(shape) * 4), false, op);
 }
 
