@@ -33,6 +33,7 @@
 // listed for it (the rule measured before the tuner existed). Every variant
 // is tested against the CPU.
 import { record, empty, type Tensor } from "../autograd/tensor.js";
+import type { TensorName } from "../autograd/op-table.js";
 import { runtime, grid, joinWgsl } from "../gpu/index.js";
 import { kernel, shapeString } from "./launch.js";
 import { gemm, withBlock8x8, BLOCK } from "./matmul.js";
@@ -152,13 +153,13 @@ const inputGradVariants = (g: Geometry): readonly string[] => {
 };
 
 /** y [N, Co, Ho, Wo] = conv(x [N, Ci, H, W], w) + b[co]. */
-function convForward(g: Geometry, x: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
+function convForward(g: Geometry, x: Tensor, w: Tensor, b: Tensor | null, op: TensorName): Tensor {
   const inputs = [[g.N, g.Ci, g.H, g.W], [g.Co, g.Ci, g.KH, g.KW]];
   const variant = pickVariant("conv2d_forward", g, convKernelVariants("conv2d_forward"), inputs, (v, tx, tw) => convForwardBy(v, g, tx, tw, null, op));
   return convForwardBy(variant, g, x, w, b, op);
 }
 
-function convForwardBy(variant: string, g: Geometry, x: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
+function convForwardBy(variant: string, g: Geometry, x: Tensor, w: Tensor, b: Tensor | null, op: TensorName): Tensor {
   const y = empty([g.N, g.Co, g.Ho, g.Wo], op);
   // Without a bias the kernels never read `bias`; any buffer fills the binding.
   const bias = (b ?? w).buffer;
@@ -173,13 +174,13 @@ function convForwardBy(variant: string, g: Geometry, x: Tensor, w: Tensor, b: Te
 }
 
 /** dx [N, Ci, H, W] from dy [N, Co, Ho, Wo] and w (+ b[ci]): the transposed convolution. */
-function convInputGrad(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
+function convInputGrad(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op: TensorName): Tensor {
   const inputs = [[g.N, g.Co, g.Ho, g.Wo], [g.Co, g.Ci, g.KH, g.KW]];
   const variant = pickVariant("conv2d_input_grad", g, inputGradVariants(g), inputs, (v, tdy, tw) => convInputGradBy(v, g, tdy, tw, null, op));
   return convInputGradBy(variant, g, dy, w, b, op);
 }
 
-function convInputGradBy(variant: string, g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
+function convInputGradBy(variant: string, g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op: TensorName): Tensor {
   const dx = empty([g.N, g.Ci, g.H, g.W], op);
   const buffers = { dy: dy.buffer, w: w.buffer, bias: (b ?? w).buffer, dx: dx.buffer };
   if (variant === "direct") {
@@ -219,7 +220,7 @@ function inputGradByPhases(g: Geometry, buffers: Record<string, GPUBuffer>, hasB
 }
 
 /** The "gemm" variant: dcols = wᵀ·dy by the product kernel, then col2im sums each input pixel's taps. */
-function inputGradByGemm(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, dx: Tensor, op: string): void {
+function inputGradByGemm(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, dx: Tensor, op: TensorName): void {
   // dcols_n [R, P] = wᵀ [R, Co] · dy_n [Co, P], then col2im sums each input pixel's taps.
   const R = g.Ci * g.KH * g.KW;
   const P = g.Ho * g.Wo;
@@ -250,13 +251,13 @@ function inputGradByGemm(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, d
  * to fill the machine (the one-input-channel first layer: R = 16), the images
  * are split into groups, one partial sum each, that sum_chunks adds up.
  */
-function convWeightGrad(g: Geometry, x: Tensor, dy: Tensor, op: string): Tensor {
+function convWeightGrad(g: Geometry, x: Tensor, dy: Tensor, op: TensorName): Tensor {
   const inputs = [[g.N, g.Ci, g.H, g.W], [g.N, g.Co, g.Ho, g.Wo]];
   const variant = pickVariant("conv2d_weight_grad", g, convKernelVariants("conv2d_weight_grad"), inputs, (v, tx, tdy) => convWeightGradBy(v, g, tx, tdy, op));
   return convWeightGradBy(variant, g, x, dy, op);
 }
 
-function convWeightGradBy(variant: string, g: Geometry, x: Tensor, dy: Tensor, op: string): Tensor {
+function convWeightGradBy(variant: string, g: Geometry, x: Tensor, dy: Tensor, op: TensorName): Tensor {
   const weights = g.Co * g.Ci * g.KH * g.KW;
   const quad = isQuad(variant);
   const perGroupBlocks = outputBlocks(g.Co, g.Ci * g.KH * g.KW, quad);
@@ -272,7 +273,7 @@ function convWeightGradBy(variant: string, g: Geometry, x: Tensor, dy: Tensor, o
 }
 
 /** db [C] = sum of dy [N, C, H, W] over N, H and W. */
-function biasGrad(dy: Tensor, op: string): Tensor {
+function biasGrad(dy: Tensor, op: TensorName): Tensor {
   const [N, C, H, W] = dy.shape;
   const perChannel = N * H * W;
   const chunks = Math.max(1, Math.ceil(perChannel / BIAS_GRAD_CHUNK));
@@ -286,7 +287,7 @@ function biasGrad(dy: Tensor, op: string): Tensor {
  * `fill` writes `chunks` partial sums of `count` values each; sum_chunks adds
  * them into `total`. With one chunk, `fill` writes `total` itself.
  */
-function summedOverChunks(total: Tensor, count: number, chunks: number, op: string, fill: (partial: Tensor) => void): Tensor {
+function summedOverChunks(total: Tensor, count: number, chunks: number, op: TensorName, fill: (partial: Tensor) => void): Tensor {
   const partial = chunks > 1 ? empty([chunks, count], `${op}_partial`) : total;
   fill(partial);
   if (partial !== total) {
