@@ -13,13 +13,17 @@
 // edges short, and draws SVG: grey arrows carry values forward; red edges are
 // those a gradient flows back along, from the loss up to the trainable weights.
 import { topologicalOrder, type Tensor } from "../src/autograd/tensor.js";
+import { OPS, opOf, type OpInfo, type OpName, type TensorName } from "../src/autograd/op-table.js";
 import { svg, svgText } from "./dom.js";
 
 export type NodeKind = "op" | "parameter" | "input";
 
 export interface GraphNode {
   id: number;
-  op: string;
+  /** The name the tape gave the tensor (op-table.ts). */
+  op: TensorName;
+  /** What its op is, from the table of ops. */
+  opInfo: OpInfo;
   /** The op, or a parameter's name (En.0.weight). */
   label: string;
   shape: number[];
@@ -43,19 +47,17 @@ export interface GraphSnapshot {
   title: string;
 }
 
-const LOSS_OPS = new Set(["mseLoss", "bceWithLogits"]);
-
 /**
  * What the generator step's data inputs are, by the op that made them outside
  * the tape (src/ocgan/step.ts): the batch is uploaded, its noisy copy is an
  * add, and the latents l come from mining (clamp) or, in the warm-up, straight
- * from rand (uniform_fill).
+ * from rand.
  */
-const INPUT_NAMES: Record<string, string> = {
+const INPUT_NAMES: Partial<Record<OpName, string>> = {
   leaf: "x (the batch)",
   add: "x + n (noisy batch)",
   clamp: "l (mined latents)",
-  uniform_fill: "u (random latents)",
+  rand: "u (random latents)",
 };
 
 /** Snapshot of the graph behind `root`, walked before backward() frees it. `names` names the parameters. */
@@ -91,12 +93,14 @@ export function captureGraph(root: Tensor, names: Map<Tensor, string>, title: st
     if (kind === "op") {
       const paramNet = t.inputs.map((i) => names.get(i)?.split(".")[0]).find(Boolean);
       const inputNets = t.inputs.map((i) => nodes.get(i)!.net);
-      net = paramNet ?? (LOSS_OPS.has(t.op) || inputNets.includes("loss") ? "loss" : inputNets.find((n) => n !== null) ?? null);
+      const isLoss = OPS[opOf(t.op)].category === "loss";
+      net = paramNet ?? (isLoss || inputNets.includes("loss") ? "loss" : inputNets.find((n) => n !== null) ?? null);
     }
     nodes.set(t, {
       id: t.id,
-      op: kind === "input" && t.op === "leaf" ? "upload" : t.op,
-      label: name ?? (kind === "input" ? INPUT_NAMES[t.op] ?? t.op : t.op),
+      op: t.op,
+      opInfo: OPS[opOf(t.op)],
+      label: name ?? (kind === "input" ? INPUT_NAMES[opOf(t.op)] ?? t.op : t.op),
       shape: [...t.shape],
       requiresGrad: t.requiresGrad,
       kind,
@@ -178,7 +182,7 @@ const shapeText = (shape: number[]) => (shape.length ? `[${shape.join("×")}]` :
 /** One line per fact about a node, for the details panel. */
 export function describeNode(snapshot: GraphSnapshot, node: GraphNode): string[] {
   const byId = new Map(snapshot.nodes.map((n) => [n.id, n]));
-  const lines = [`#${node.id} ${node.kind === "parameter" ? `parameter ${node.label}` : node.kind === "input" ? `input ${node.label}, made by ${node.op} outside the tape` : `op ${node.op}`}, shape ${shapeText(node.shape)}`];
+  const lines = [`#${node.id} ${node.kind === "parameter" ? `parameter ${node.label}` : node.kind === "input" ? `input ${node.label}, made by ${node.op} (${node.opInfo.label}) outside the tape` : `op ${node.op} (${node.opInfo.label})`}, shape ${shapeText(node.shape)}`];
   if (node.net) lines.push(node.net === "loss" ? "part of the loss" : `belongs to network ${node.net}`);
   if (node.inputs.length) lines.push(`inputs: ${node.inputs.map((i) => { const n = byId.get(i)!; return `${n.label} ${shapeText(n.shape)}${n.requiresGrad ? "" : " (no grad)"}`; }).join(", ")}`);
   lines.push(`requiresGrad: ${node.requiresGrad}`);

@@ -1,7 +1,7 @@
 // Image grids on <canvas>: the same tiling as the command line's PNG figures
-// (src/ocgan/png.ts imageGrid), painted with putImageData and scaled up by CSS
+// (src/io/png.ts imageGrid), painted with putImageData and scaled up by CSS
 // with pixelated rendering. `data-refreshes` on the canvas counts repaints.
-import { imageGrid } from "../src/ocgan/png.js";
+import { imageGrid } from "../src/io/png.js";
 
 /** Paints `n` 32x32 images (values in [-1, 1]) into `canvas`, `cols` per row; `scale` sets its CSS width (null: the stylesheet's). */
 export function paintGrid(canvas: HTMLCanvasElement, images: Float32Array, n: number, cols: number, scale: number | null = 2): void {

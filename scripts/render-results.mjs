@@ -10,6 +10,7 @@ import { readFileSync, readdirSync, existsSync, statSync } from "node:fs";
 import { join, dirname, basename, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeAtomic } from "./files.mjs";
+import { formatDuration } from "./duration.mjs";
 
 /** Perera et al., CVPR 2019, MNIST AUC (Protocol 1), digits 0-9, and their mean. */
 export const PAPER = {
@@ -84,11 +85,6 @@ const std = (xs) => (xs.length < 2 ? 0 : Math.sqrt(xs.reduce((s, x) => s + (x - 
 const f3 = (x) => x.toFixed(3);
 const cell = (xs) => (xs.length === 0 ? "—" : xs.length === 1 ? f3(xs[0]) : `${f3(mean(xs))} ± ${f3(std(xs))}`);
 const signed = (x) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(3)}`;
-const duration = (ms) => {
-  if (!Number.isFinite(ms)) return "—";
-  const s = Math.round(ms / 1000);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
-};
 
 function table(header, rows) {
   return [`| ${header.join(" | ")} |`, `|${header.map((h, i) => (i === 0 ? "---" : "---:")).join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
@@ -342,7 +338,7 @@ function renderSection(records, title, charts) {
   out.push(`Adapters: ${adapters.map((a) => `\`${a}\``).join(", ")}. Commits: ${commits.map((c) => `\`${c}\``).join(", ")}.`, "");
   out.push(table(["digit", "model", "seed", "P1 AUC", "P2 AUC", "selected of trained epochs", "training", "wall", "run id"], sorted.map((r) => [
     String(r.config.digit), r.variant, String(r.config.seed), r.auc.protocol1.toFixed(4), r.auc.protocol2.toFixed(4),
-    r.stopEpoch === undefined ? `${r.selectedEpoch} of ${r.config.epochs}` : `${r.selectedEpoch} of ${r.stopEpoch}${r.stopReason === "cap" ? " (cap)" : ""}`, duration(r.trainingMs), duration(r.wallMs), `\`${r.id}\``,
+    r.stopEpoch === undefined ? `${r.selectedEpoch} of ${r.config.epochs}` : `${r.selectedEpoch} of ${r.stopEpoch}${r.stopReason === "cap" ? " (cap)" : ""}`, formatDuration(r.trainingMs), formatDuration(r.wallMs), `\`${r.id}\``,
   ])), "");
   out.push("<details><summary>The command that reruns each run on its own</summary>", "", "```sh", ...sorted.map((r) => r.command ?? `# ${r.id}: no command recorded`), "```", "", "</details>", "");
   return out.join("\n");

@@ -117,11 +117,16 @@ fn conv2d_forward_block(@builtin(global_invocation_id) gid: vec3u, @builtin(num_
     }
   }
 
+  store_y(c, n0, co0, pos);
+}
+
+// y at one position for images n0..n0+7 and channels co0..co0+7 (those in range), plus the bias.
+fn store_y(c: Block, n0: u32, co0: u32, pos: u32) {
   let b = bias8(co0, Co);
   for (var i = 0u; i < 8u && n0 + i < N; i++) {
     let v = block_row(c, i);
     for (var j = 0u; j < 8u && co0 + j < Co; j++) {
-      y[((n0 + i) * Co + co0 + j) * positions + pos] = v[j / 4u][j % 4u] + b[j / 4u][j % 4u];
+      y[((n0 + i) * Co + co0 + j) * Ho * Wo + pos] = v[j / 4u][j % 4u] + b[j / 4u][j % 4u];
     }
   }
 }
@@ -188,6 +193,11 @@ fn conv2d_input_grad_phases(@builtin(global_invocation_id) gid: vec3u, @builtin(
     }
   }
 
+  store_dx(c, n0, ci0, j, i);
+}
+
+// dx at the phase class's position (j, i) for images n0..n0+7 and channels ci0..ci0+7 (those in range), plus the bias.
+fn store_dx(c: Block, n0: u32, ci0: u32, j: u32, i: u32) {
   let iy = j * SY + PHY - PY;
   let ix = i * SX + PHX - PX;
   let b = bias8(ci0, Ci);
@@ -230,16 +240,8 @@ fn conv2d_weight_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wo
   let co0 = ((id / tap_blocks) % co_blocks) * 8u;
   let group = id / (tap_blocks * co_blocks);
 
-  // The 8 taps (clamped): channel plane offset, ky, kx.
-  let KK = KH * KW;
-  let r_lo = min(vec4u(r0) + vec4u(0u, 1u, 2u, 3u), vec4u(R - 1u));
-  let r_hi = min(vec4u(r0) + vec4u(4u, 5u, 6u, 7u), vec4u(R - 1u));
-  let plane_lo = vec4i((r_lo / KK) * H * W);
-  let plane_hi = vec4i((r_hi / KK) * H * W);
-  let ky_lo = vec4i((r_lo % KK) / KW);
-  let ky_hi = vec4i((r_hi % KK) / KW);
-  let kx_lo = vec4i(r_lo % KW);
-  let kx_hi = vec4i(r_hi % KW);
+  let t_lo = taps4(r0);
+  let t_hi = taps4(r0 + 4u);
   // dy planes of the 8 channels (clamped).
   let P = Ho * Wo;
   let g_lo = min(vec4u(co0) + vec4u(0u, 1u, 2u, 3u), vec4u(Co - 1u)) * P;
@@ -256,8 +258,8 @@ fn conv2d_weight_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wo
       for (var ox = 0u; ox < Wo; ox++) {
         let a_lo = vec4f(dy[g_lo.x + d], dy[g_lo.y + d], dy[g_lo.z + d], dy[g_lo.w + d]);
         let a_hi = vec4f(dy[g_hi.x + d], dy[g_hi.y + d], dy[g_hi.z + d], dy[g_hi.w + d]);
-        rank1(&c, a_lo, a_hi, x4(img + plane_lo, vec4i(top) + ky_lo, vec4i(left) + kx_lo),
-                  x4(img + plane_hi, vec4i(top) + ky_hi, vec4i(left) + kx_hi));
+        rank1(&c, a_lo, a_hi, x4(img + t_lo.plane, vec4i(top) + t_lo.ky, vec4i(left) + t_lo.kx),
+                  x4(img + t_hi.plane, vec4i(top) + t_hi.ky, vec4i(left) + t_hi.kx));
         d++;
         left += i32(SX);
       }
@@ -265,11 +267,25 @@ fn conv2d_weight_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wo
     }
   }
 
-  // partial[group, co, r] for the in-range channels and taps.
+  store_partial(c, group, co0, r0);
+}
+
+// partial[group, co, r] for channels co0..co0+7 and taps r0..r0+7 (those in range).
+fn store_partial(c: Block, group: u32, co0: u32, r0: u32) {
+  let R = Ci * KH * KW;
   for (var i = 0u; i < 8u && co0 + i < Co; i++) {
     let v = block_row(c, i);
     for (var j = 0u; j < 8u && r0 + j < R; j++) {
       partial[(group * Co + co0 + i) * R + r0 + j] = v[j / 4u][j % 4u];
     }
   }
+}
+
+// The 4 taps r0..r0+3 (clamped to R - 1) as the offsets of their channel planes and their (ky, kx).
+struct Taps4 { plane: vec4i, ky: vec4i, kx: vec4i }
+
+fn taps4(r0: u32) -> Taps4 {
+  let KK = KH * KW;
+  let r = min(vec4u(r0) + vec4u(0u, 1u, 2u, 3u), vec4u(Ci * KK - 1u));
+  return Taps4(vec4i((r / KK) * H * W), vec4i((r % KK) / KW), vec4i(r % KW));
 }

@@ -1,6 +1,7 @@
 import { test, assert, assertClose, assertRejects } from "./harness.js";
 import { setup } from "./setup.js";
-import { tensor, zeros, ones, full, add, mul, sum, mean, noGrad, scope, memoryStats, F, Tensor } from "../src/index.js";
+import { tensor, zeros, ones, full, add, mul, sum, mean, noGrad, scope, memoryStats, F, Tensor, rand } from "../src/index.js";
+import { OPS, opOf } from "../src/autograd/op-table.js";
 
 const grad = async (t: Tensor) => {
   assert(t.grad, `tensor #${t.id} has a gradient`);
@@ -29,6 +30,20 @@ test("autograd: add(x, x) sends the gradient to both operands", async () => {
   const x = tensor([1, 2], [2], { requiresGrad: true });
   sum(add(x, x)).backward();
   assertClose(await grad(x), [2, 2], "x + x");
+});
+
+test("autograd: the tape names each tensor after an op of the table (op-table.ts)", async () => {
+  await setup();
+  for (const name of Object.keys(OPS)) assert(/^[a-z][a-zA-Z0-9]*$/.test(name), `op name ${name} is camelCase without "_" (opOf relies on it)`);
+  const x = tensor([1, 2], [2], { requiresGrad: true });
+  const y = F.tanh(mul(x, 2));
+  const loss = sum(y);
+  assert(x.op === "leaf" && y.op === "tanh" && y.inputs[0].op === "mul" && loss.op === "sum", `${x.op} ${y.op} ${y.inputs[0].op} ${loss.op}`);
+  const u = noGrad(() => add(x, 1));
+  assert(u.op === "add" && u.inputs.length === 0, "an op outside the tape is still named");
+  assert(rand([2]).op === "rand", "rand is named by its op, not its WGSL entry point");
+  loss.backward();
+  assert(x.grad !== null && OPS[opOf(x.grad.op)] !== undefined, `the gradient's name ${x.grad?.op} belongs to an op of the table`);
 });
 
 test("autograd: noGrad records nothing and detach cuts the tape", async () => {

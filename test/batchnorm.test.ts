@@ -245,7 +245,7 @@ test("batchnorm: a fused ReLU or leaky ReLU matches the CPU forward (train and e
 test("batchnorm: nn.Sequential fuses a BatchNorm and the ReLU or LeakyReLU after it, with the same values and gradients as the two ops", async () => {
   await setup();
   const shape = [4, 3, 2, 2];
-  for (const act of [() => nn.ReLU(), () => nn.LeakyReLU(0.2)]) {
+  for (const act of [() => new nn.ReLU(), () => new nn.LeakyReLU(0.2)]) {
     const bn = new nn.BatchNorm2d(3);
     const net = new nn.Sequential(bn, act());
     const x = uniform(sizeOf(shape), 400, -2, 2);

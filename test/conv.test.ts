@@ -2,7 +2,7 @@ import { test, assert, assertClose, assertRejects } from "./harness.js";
 import { setup } from "./setup.js";
 import { gradcheck } from "./gradcheck.js";
 import { uniform } from "./random.js";
-import { tensor, F, scope, runtime, CONV_KERNEL_VARIANTS, type Tensor } from "../src/index.js";
+import { tensor, F, scope, runtime, CONV_KERNEL_VARIANTS, convKernelVariants, type ConvKernelFamily, type Tensor } from "../src/index.js";
 
 // ---------------------------------------------------------------------------
 // CPU references, written straight from the definitions (PyTorch semantics).
@@ -17,26 +17,24 @@ interface Case {
 const sizeOf = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /**
- * Runs a check once per kernel variant of the forward pass and of the input
- * gradient (CONV_KERNEL_VARIANTS), whatever the tuner would pick for that
- * shape: every variant must agree with the CPU everywhere.
+ * Runs a check once per kernel variant of each tuned pass (forward, input
+ * gradient, weight gradient) this device can run (convKernelVariants),
+ * whatever the tuner would pick for that shape: every variant must agree
+ * with the CPU everywhere.
  */
 async function withEachKernelFamily(check: (family: string) => Promise<void>): Promise<void> {
   const { tuner } = runtime();
-  const forward = CONV_KERNEL_VARIANTS.conv2d_forward;
-  const inputGrad = CONV_KERNEL_VARIANTS.conv2d_input_grad;
+  const families = Object.keys(CONV_KERNEL_VARIANTS) as ConvKernelFamily[];
+  const variants = families.map((f) => convKernelVariants(f));
   try {
     // Every variant of each pass at least once, paired so the runs stay few.
-    for (let i = 0; i < Math.max(forward.length, inputGrad.length); i++) {
-      const f = forward[i % forward.length];
-      const d = inputGrad[i % inputGrad.length];
-      tuner.force("conv2d_forward", f);
-      tuner.force("conv2d_input_grad", d);
-      await check(`forward ${f}, input gradient ${d}`);
+    for (let i = 0; i < Math.max(...variants.map((v) => v.length)); i++) {
+      const chosen = families.map((f, j) => `${f} ${variants[j][i % variants[j].length]}`);
+      families.forEach((f, j) => tuner.force(f, variants[j][i % variants[j].length]));
+      await check(chosen.join(", "));
     }
   } finally {
-    tuner.force("conv2d_forward", null);
-    tuner.force("conv2d_input_grad", null);
+    for (const f of families) tuner.force(f, null);
   }
 }
 

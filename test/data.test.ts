@@ -1,10 +1,10 @@
-// src/ocgan/rng.ts and src/ocgan/data.ts: the seeded generator, the MNIST
+// src/io/rng.ts and src/ocgan/data.ts: the seeded generator, the MNIST
 // binary format, the per-digit pools, both protocols, the model input layout
 // and the batch order. The test page cannot read files, so the data here is
 // synthetic (syntheticDataset) or labels only; the real file is checked when
 // scripts/build-mnist.mjs writes it.
 import { test, assert, assertClose, assertRejects } from "./harness.js";
-import { Rng } from "../src/ocgan/rng.js";
+import { Rng } from "../src/io/rng.js";
 import {
   encodeMnist, parseMnist, splitDigit, protocol1, protocol2, toModelInput, BatchSampler, syntheticDataset, digitCounts,
   MnistFormatError, type MnistDataset,

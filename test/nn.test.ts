@@ -48,7 +48,7 @@ test("nn: Adam matches PyTorch's update rule over three steps", async () => {
 
 test("nn: modules name their parameters and buffers like PyTorch and switch train/eval", async () => {
   await setup();
-  const net = new nn.Sequential(new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.BatchNorm2d(4), nn.ReLU(), new nn.Linear(4, 2));
+  const net = new nn.Sequential(new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.Linear(4, 2));
   const names = [...net.stateDict().keys()];
   const expected = ["0.weight", "0.bias", "1.weight", "1.bias", "3.weight", "3.bias", "1.running_mean", "1.running_var"];
   assert(JSON.stringify(names) === JSON.stringify(expected), `state dict names ${names}`);
@@ -67,8 +67,8 @@ test("nn: 200 iterations of a small conv net with Adam keep GPU memory flat", as
   await setup();
   manualSeed(1);
   const net = new nn.Sequential(
-    new nn.Conv2d(1, 4, 4, { stride: 2, padding: 1 }), new nn.BatchNorm2d(4), nn.LeakyReLU(0.2),
-    new nn.ConvTranspose2d(4, 1, 4, { stride: 2, padding: 1 }), nn.Tanh(),
+    new nn.Conv2d(1, 4, 4, { stride: 2, padding: 1 }), new nn.BatchNorm2d(4), new nn.LeakyReLU(0.2),
+    new nn.ConvTranspose2d(4, 1, 4, { stride: 2, padding: 1 }), new nn.Tanh(),
   );
   const opt = new Adam(net.parameters(), { lr: 1e-2, betas: [0.5, 0.999] });
   const x = rand([4, 1, 8, 8], { lo: -1, hi: 1 });

@@ -1,7 +1,7 @@
 // The report's line charts: tick values on both axes, in the 3x5 bitmap font.
 import { test, assert } from "./harness.js";
-import { lineChart, niceTicks, formatTick, AXIS_COLOR, FONT_SCALE } from "../src/ocgan/plot.js";
-import type { Image8 } from "../src/ocgan/png.js";
+import { lineChart, niceTicks, formatTick, AXIS_COLOR, FONT_SCALE } from "../src/io/plot.js";
+import type { Image8 } from "../src/io/png.js";
 
 /** The glyphs as a reader sees them ('#' = ink), written out here independently of plot.ts's table. */
 const GLYPHS: Record<string, string[]> = {

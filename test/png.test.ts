@@ -1,7 +1,7 @@
-// src/ocgan/png.ts: checksums of known inputs, the zlib and PNG layout, the
+// src/io/png.ts: checksums of known inputs, the zlib and PNG layout, the
 // browser's own decoder reading our files back, and imageGrid's tiling.
 import { test, assert, assertClose } from "./harness.js";
-import { crc32, adler32, zlibStored, encodePng, encodePngCompressed, imageGrid, type Image8 } from "../src/ocgan/png.js";
+import { crc32, adler32, zlibStored, encodePng, encodePngCompressed, imageGrid, type Image8 } from "../src/io/png.js";
 
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const hex = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;

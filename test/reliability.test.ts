@@ -25,7 +25,7 @@ import { OcganModel } from "../src/ocgan/step.js";
 import { train, NonFiniteLossError } from "../src/ocgan/train.js";
 import { syntheticDataset, splitDigit, toModelInput } from "../src/ocgan/data.js";
 import { saveCheckpoint, loadCheckpoint, readCheckpointHeader } from "../src/ocgan/checkpoint.js";
-import { parseSafetensors, serializeSafetensors, SafetensorsError, type F32Tensor } from "../src/ocgan/safetensors.js";
+import { parseSafetensors, serializeSafetensors, SafetensorsError, type F32Tensor } from "../src/io/safetensors.js";
 
 const FILE = "runs/x/ocgan/last.safetensors";
 const dataset = syntheticDataset([50, 50, 50, 50, 50, 50, 50, 50, 50, 50], 11);

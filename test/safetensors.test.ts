@@ -1,8 +1,8 @@
-// src/ocgan/safetensors.ts: round trip, byte-exact files written from the
+// src/io/safetensors.ts: round trip, byte-exact files written from the
 // format's definition, one specific error per corruption, and a bounded fuzz.
 import { test, assert, assertClose, assertRejects } from "./harness.js";
 import { mulberry32 } from "./random.js";
-import { serializeSafetensors, parseSafetensors, SafetensorsError, type F32Tensor } from "../src/ocgan/safetensors.js";
+import { serializeSafetensors, parseSafetensors, SafetensorsError, type F32Tensor } from "../src/io/safetensors.js";
 
 const FILE = "ckpt.safetensors";
 

@@ -68,8 +68,8 @@ test("shape: reshape and flatten are views with the right shapes", async () => {
     ["flatten(x, 0, -2)", flatten(x, 0, -2), [24, 5]],
     ["flatten(x, -3, -2)", flatten(x, -3, -2), [2, 12, 5]],
     ["F.flatten(x)", F.flatten(x), [120]],
-    ["nn.Flatten()", nn.Flatten().forward(x), [2, 60]], // torch's nn.Flatten keeps the batch dimension
-    ["nn.Flatten(0, 1)", nn.Flatten(0, 1).forward(x), [6, 4, 5]],
+    ["nn.Flatten()", new nn.Flatten().forward(x), [2, 60]], // torch's nn.Flatten keeps the batch dimension
+    ["nn.Flatten(0, 1)", new nn.Flatten(0, 1).forward(x), [6, 4, 5]],
     ["F.reshape(x, [4, 30])", F.reshape(x, [4, 30]), [4, 30]],
   ];
   for (const [name, y, shape] of cases) {

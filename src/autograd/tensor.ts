@@ -7,7 +7,8 @@
 // output, seeds d(out)/d(out) = 1, and walks it in reverse, calling each rule
 // and summing the gradients of a tensor used more than once. Leaves that
 // require gradients (parameters, or an input such as OCGAN's mined latent)
-// receive theirs in `.grad`.
+// receive theirs in `.grad`. The chain rule is the loop in backward(); who owns
+// which GPU buffer meanwhile (aliases, sums, freeing) is class Gradients below it.
 //
 // Storage is a float32 GPU buffer, NCHW, contiguous. Views (reshape, detach)
 // share storage, which is reference-counted and returned to the pool when the
@@ -16,6 +17,7 @@
 import { runtime, grid } from "../gpu/index.js";
 import { track, keep } from "./scope.js";
 import accumulateWgsl from "../../shaders/accumulate.wgsl";
+import type { OpName, TensorName } from "./op-table.js";
 
 /** Maps the gradient of an op's output to the gradients of its inputs (null where none is needed). */
 export type BackwardRule = (grad: Tensor) => (Tensor | null)[];
@@ -56,7 +58,8 @@ export class Tensor {
     readonly shape: readonly number[],
     storage: GPUBuffer | Storage,
     public requiresGrad = false,
-    readonly op = "leaf",
+    /** The op that made it (set again by record()), or one of that op's buffers; see op-table.ts. */
+    public op: TensorName = "leaf",
   ) {
     this.size = shapeSize(shape);
     if (storage instanceof Storage) {
@@ -79,7 +82,7 @@ export class Tensor {
   }
 
   /** A tensor of another shape over the same storage, outside the tape. */
-  view(shape: readonly number[] = this.shape, op = "view"): Tensor {
+  view(shape: readonly number[] = this.shape, op: TensorName = "view"): Tensor {
     if (shapeSize(shape) !== this.size) {
       throw new Error(`cannot view tensor of shape [${this.shape}] (${this.size} elements) as [${shape}]`);
     }
@@ -133,48 +136,93 @@ export class Tensor {
       throw new Error(`backward(gradient): the gradient has shape [${seed.shape}], the tensor has shape [${this.shape}]; they must match`);
     }
     if (!this.requiresGrad) throw new Error(`backward(): tensor (${this.op}) does not require grad; nothing was recorded`);
-    const order = topologicalOrder(this);
-    const grads = new Map<Tensor, Tensor>();
-    grads.set(this, seed ? seed.view() : fill([...this.shape], 1));
-    for (let k = order.length - 1; k >= 0; k--) {
-      const node = order[k];
-      const g = grads.get(node);
-      if (!g) continue;
-      grads.delete(node);
+
+    // The chain rule. grads holds, for each tensor reached so far, d(this)/d(tensor)
+    // summed over the paths found so far; walking outputs before inputs means a
+    // tensor's sum is complete when its turn comes.
+    const grads = new Gradients(this, seed ? seed.view() : fill([...this.shape], 1)); // d(this)/d(this) = 1
+    for (const node of topologicalOrder(this).reverse()) {
+      const g = grads.take(node); // d(this)/d(node)
+      if (!g) continue; // no path from this reaches it
       if (!node.backwardRule) {
-        // A leaf: the gradient escapes every scope and accumulates in .grad.
-        keep(g);
-        if (node.grad) {
-          const sum = keep(accumulate(node.grad, g));
-          node.grad.dispose();
-          g.dispose();
-          node.grad = sum;
-        } else {
-          node.grad = g;
-        }
+        grads.addToLeaf(node, g); // a leaf: node.grad += g
         continue;
       }
-      const inputGrads = node.backwardRule(g);
-      const taken = new Set<Tensor>();
+      const inputGrads = node.backwardRule(g); // d(this)/d(input) = g · d(node)/d(input), for each input
       node.inputs.forEach((input, i) => {
-        let ig = inputGrads[i];
-        if (!ig || !input.requiresGrad) return;
-        if (ig === g || taken.has(ig)) ig = ig.view();
-        taken.add(ig);
-        const previous = grads.get(input);
-        if (previous) {
-          grads.set(input, accumulate(previous, ig));
-          previous.dispose();
-          ig.dispose();
-        } else {
-          grads.set(input, ig);
-        }
+        const ig = inputGrads[i];
+        if (ig && input.requiresGrad) grads.add(input, ig); // a tensor used twice gets the sum of both paths
       });
-      for (const ig of inputGrads) if (ig && ig !== g && !taken.has(ig)) ig.dispose();
-      g.dispose();
-      node.inputs = [];
-      node.backwardRule = null;
+      grads.done(node, g, inputGrads);
     }
+  }
+}
+
+/**
+ * The gradients backward() carries, and who owns which GPU buffer meanwhile.
+ * The chain rule above only takes, adds and hands over; this class makes that
+ * safe and frees everything on the way:
+ * - every tensor it stores is its own: a rule may return its incoming gradient
+ *   itself (add's with a number is g), or one tensor for two inputs, so such a
+ *   result is stored as a view (views share the storage, which is
+ *   reference-counted);
+ * - a sum of two paths is a new tensor, and both terms are freed;
+ * - once a node's rule has run, its gradient, the results no input wanted and
+ *   the node's tape (inputs, rule) are freed;
+ * - a leaf's gradient escapes every scope (`keep`): it stays in .grad.
+ */
+class Gradients {
+  private readonly sums = new Map<Tensor, Tensor>();
+  /** The gradient of the node whose rule is running, and what add() has stored from that rule's results. */
+  private current: Tensor | null = null;
+  private readonly stored = new Set<Tensor>();
+
+  constructor(root: Tensor, seed: Tensor) {
+    this.sums.set(root, seed);
+  }
+
+  /** Removes and returns the summed gradient of `node`, which the caller now owns; null if none reached it. */
+  take(node: Tensor): Tensor | null {
+    const g = this.sums.get(node) ?? null;
+    this.sums.delete(node);
+    this.current = g;
+    this.stored.clear();
+    return g;
+  }
+
+  /** grads[input] += ig. */
+  add(input: Tensor, ig: Tensor): void {
+    if (ig === this.current || this.stored.has(ig)) ig = ig.view(); // already owned elsewhere: store a view
+    this.stored.add(ig);
+    const previous = this.sums.get(input);
+    if (previous) {
+      this.sums.set(input, accumulate(previous, ig));
+      previous.dispose();
+      ig.dispose();
+    } else {
+      this.sums.set(input, ig);
+    }
+  }
+
+  /** leaf.grad += g; the result outlives every scope. */
+  addToLeaf(leaf: Tensor, g: Tensor): void {
+    keep(g);
+    if (leaf.grad) {
+      const sum = keep(accumulate(leaf.grad, g));
+      leaf.grad.dispose();
+      g.dispose();
+      leaf.grad = sum;
+    } else {
+      leaf.grad = g;
+    }
+  }
+
+  /** After node's rule: frees its gradient, the results add() did not store, and the node's tape. */
+  done(node: Tensor, g: Tensor, inputGrads: (Tensor | null)[]): void {
+    for (const ig of inputGrads) if (ig && ig !== g && !this.stored.has(ig)) ig.dispose();
+    g.dispose();
+    node.inputs = [];
+    node.backwardRule = null;
   }
 }
 
@@ -203,10 +251,12 @@ export function topologicalOrder(root: Tensor): Tensor[] {
 }
 
 /**
- * Puts `out` on the tape as the result of `op` applied to `inputs`, if gradients
- * are enabled and any input needs one. Every op calls this once.
+ * Names `out` after `op` (a name from op-table.ts) and puts it on the tape as
+ * the result of `op` applied to `inputs`, if gradients are enabled and any
+ * input needs one. Every op calls this once.
  */
-export function record(op: string, inputs: readonly Tensor[], out: Tensor, rule: BackwardRule): Tensor {
+export function record(op: OpName, inputs: readonly Tensor[], out: Tensor, rule: BackwardRule): Tensor {
+  out.op = op;
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
     out.inputs = inputs;
@@ -231,7 +281,7 @@ export function isGradEnabled(): boolean {
 }
 
 /** A new uninitialised tensor of `shape` whose storage comes from the pool; `op` names the op that fills it (error messages, the graph). */
-export function empty(shape: readonly number[], op = "empty"): Tensor {
+export function empty(shape: readonly number[], op: TensorName = "empty"): Tensor {
   return new Tensor(shape, runtime().pool.acquire(shapeSize(shape) * 4), false, op);
 }
 

@@ -55,7 +55,8 @@ export async function createRuntime(options: InitOptions = {}): Promise<Runtime>
     "maxComputeInvocationsPerWorkgroup", "maxStorageBuffersPerShaderStage"] as const;
   const requiredLimits: Record<string, number> = {};
   for (const name of want) requiredLimits[name] = adapter.limits[name];
-  const requiredFeatures = (["timestamp-query"] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
+  // Subgroups let the product kernels' quad variants share loads (shaders/quad8x8.wgsl).
+  const requiredFeatures = (["timestamp-query", "subgroups"] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
   const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   return new Runtime(device, describe(adapter.info, adapter.features, device.limits));
 }

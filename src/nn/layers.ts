@@ -120,12 +120,37 @@ export class Rectifier extends Module {
   }
 }
 
-export const ReLU = () => new Rectifier(0);
-export const LeakyReLU = (slope = 0.01) => new Rectifier(slope);
-export const Tanh = () => new Lambda("Tanh", F.tanh);
-export const Sigmoid = () => new Lambda("Sigmoid", F.sigmoid);
+// The activations are classes, as in PyTorch: `new nn.ReLU()`, `new nn.LeakyReLU(0.2)`.
+export class ReLU extends Rectifier {
+  constructor() {
+    super(0);
+  }
+}
+
+export class LeakyReLU extends Rectifier {
+  constructor(slope = 0.01) {
+    super(slope);
+  }
+}
+
+export class Tanh extends Lambda {
+  constructor() {
+    super("Tanh", F.tanh);
+  }
+}
+
+export class Sigmoid extends Lambda {
+  constructor() {
+    super("Sigmoid", F.sigmoid);
+  }
+}
+
 /** As torch's nn.Flatten(start_dim=1, end_dim=-1): keeps the batch dimension, unlike F.flatten's default. */
-export const Flatten = (startDim = 1, endDim = -1) => new Lambda("Flatten", (x) => F.flatten(x, startDim, endDim));
+export class Flatten extends Lambda {
+  constructor(readonly startDim = 1, readonly endDim = -1) {
+    super("Flatten", (x) => F.flatten(x, startDim, endDim));
+  }
+}
 
 export class Sequential extends Module {
   readonly layers: Module[];

@@ -3,7 +3,7 @@
 // as one safetensors file (Python's safetensors opens it). Loading validates
 // the whole file against the model before writing a single tensor, so a bad
 // file never leaves a half-loaded model.
-import { parseSafetensors, serializeSafetensors, SafetensorsError, type F32Tensor } from "./safetensors.js";
+import { parseSafetensors, serializeSafetensors, SafetensorsError, type F32Tensor } from "../io/safetensors.js";
 import type { OcganConfig } from "./config.js";
 import type { OcganModel } from "./step.js";
 

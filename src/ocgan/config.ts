@@ -1,5 +1,5 @@
 // Every setting of an OCGAN run, with the presets. A result names all of them.
-import { Rng } from "./rng.js";
+import { Rng } from "../io/rng.js";
 
 export type ModelKind = "ocgan" | "ae" | "dae";
 

@@ -30,7 +30,7 @@
 // rounded value, e.g. 0.0039 instead of 0.004.) encodeMnist refuses data with
 // more than 256 distinct values instead of quantising it.
 
-import { Rng } from "./rng.js";
+import { Rng } from "../io/rng.js";
 
 export const IMAGE_SIDE = 28;
 export const IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE;

@@ -14,8 +14,8 @@ import { runtime } from "../gpu/index.js";
 import { train, tuneKernels, type Losses, type TrainHooks } from "./train.js";
 import { evaluate, type Evaluation } from "./evaluate.js";
 import { loadCheckpoint, readCheckpointHeader, stopReason, type TrainingProgress } from "./checkpoint.js";
-import { encodePngCompressed, imageGrid } from "./png.js";
-import { lineChart, PALETTE } from "./plot.js";
+import { encodePngCompressed, imageGrid } from "../io/png.js";
+import { lineChart, PALETTE } from "../io/plot.js";
 
 export interface Host {
   now(): number;

@@ -12,24 +12,24 @@ const down = { stride: 2, padding: 1 };
 /** conv 1->c LReLU, c->2c BN LReLU, 2c->4c BN LReLU: 32x32 -> 4x4 (En, Dv and Cl share it). */
 function downsampler(c: number): nn.Module[] {
   return [
-    new Conv2d(1, c, 4, down), LeakyReLU(0.2),
-    new Conv2d(c, 2 * c, 4, { ...down, bias: false }), new BatchNorm2d(2 * c), LeakyReLU(0.2),
-    new Conv2d(2 * c, 4 * c, 4, { ...down, bias: false }), new BatchNorm2d(4 * c), LeakyReLU(0.2),
+    new Conv2d(1, c, 4, down), new LeakyReLU(0.2),
+    new Conv2d(c, 2 * c, 4, { ...down, bias: false }), new BatchNorm2d(2 * c), new LeakyReLU(0.2),
+    new Conv2d(2 * c, 4 * c, 4, { ...down, bias: false }), new BatchNorm2d(4 * c), new LeakyReLU(0.2),
   ];
 }
 
 /** En: image [N,1,32,32] -> latent [N,d,1,1] bounded by tanh to (-1, 1). */
 export function encoder(c: number, d: number): nn.Sequential {
-  return new Sequential(...downsampler(c), new Conv2d(4 * c, d, 4, { bias: false }), new BatchNorm2d(d), Tanh());
+  return new Sequential(...downsampler(c), new Conv2d(4 * c, d, 4, { bias: false }), new BatchNorm2d(d), new Tanh());
 }
 
 /** De: latent [N,d,1,1] -> image [N,1,32,32] in (-1, 1). */
 export function decoder(c: number, d: number): nn.Sequential {
   return new Sequential(
-    new ConvTranspose2d(d, 4 * c, 4, { bias: false }), new BatchNorm2d(4 * c), ReLU(),
-    new ConvTranspose2d(4 * c, 2 * c, 4, { ...down, bias: false }), new BatchNorm2d(2 * c), ReLU(),
-    new ConvTranspose2d(2 * c, c, 4, { ...down, bias: false }), new BatchNorm2d(c), ReLU(),
-    new ConvTranspose2d(c, 1, 4, down), Tanh(),
+    new ConvTranspose2d(d, 4 * c, 4, { bias: false }), new BatchNorm2d(4 * c), new ReLU(),
+    new ConvTranspose2d(4 * c, 2 * c, 4, { ...down, bias: false }), new BatchNorm2d(2 * c), new ReLU(),
+    new ConvTranspose2d(2 * c, c, 4, { ...down, bias: false }), new BatchNorm2d(c), new ReLU(),
+    new ConvTranspose2d(c, 1, 4, down), new Tanh(),
   );
 }
 
@@ -41,7 +41,7 @@ export class LatentDiscriminator extends nn.Module {
     const widths = [d, 128, 64, 32, 16];
     const layers: nn.Module[] = [];
     for (let i = 0; i + 1 < widths.length; i++) {
-      layers.push(new Linear(widths[i], widths[i + 1]), new BatchNorm1d(widths[i + 1]), ReLU());
+      layers.push(new Linear(widths[i], widths[i + 1]), new BatchNorm1d(widths[i + 1]), new ReLU());
     }
     layers.push(new Linear(16, 1));
     this.body = this.registerModule("body", new Sequential(...layers));

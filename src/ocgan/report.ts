@@ -1,7 +1,7 @@
 // The report page: for each experiment (OCGAN and the plain AE side by side),
 // its settings, AUCs, figures and the per-digit reconstruction-error table.
 import { LOSS_NAMES } from "./step.js";
-import { PALETTE } from "./plot.js";
+import { PALETTE } from "../io/plot.js";
 import type { ExperimentResult } from "./experiment.js";
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);

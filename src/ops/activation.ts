@@ -3,6 +3,7 @@
 // the entry point and what the backward kernel reads (the output y for tanh and
 // sigmoid, the input x for the rest).
 import { record, empty, type Tensor } from "../autograd/tensor.js";
+import type { OpName } from "../autograd/op-table.js";
 import { kernel, launchElementwise } from "./launch.js";
 import unaryWgsl from "../../shaders/unary.wgsl";
 
@@ -15,7 +16,7 @@ function run(entry: string, buffers: Record<string, GPUBuffer>, n: number, param
   launchElementwise(k, buffers, { n, slope: params.slope ?? 0, lo: params.lo ?? 0, hi: params.hi ?? 0 }, n);
 }
 
-function unary(op: string, fn: Unary, x: Tensor, params: UnaryParams, backwardReadsOutput: boolean): Tensor {
+function unary(op: OpName, fn: Unary, x: Tensor, params: UnaryParams, backwardReadsOutput: boolean): Tensor {
   const y = empty(x.shape, op);
   run(`${fn}_forward`, { x: x.buffer, y: y.buffer }, x.size, params);
   return record(op, [x], y, (g) => {

@@ -11,6 +11,7 @@
 // Backward: the gradient of a broadcast operand is the output's gradient summed
 // over the dimensions it was stretched along (sumToShape, in reduce.ts).
 import { record, empty, sameShape, type Tensor } from "../autograd/tensor.js";
+import type { TensorName } from "../autograd/op-table.js";
 import { kernel, launchElementwise, shapeString } from "./launch.js";
 import { sumToShape } from "./reduce.js";
 import binaryWgsl from "../../shaders/binary.wgsl";
@@ -81,7 +82,7 @@ function binaryKernel(entry: string) {
 }
 
 /** scale * (a OP b) with broadcasting, into a new tensor; not recorded on the tape. */
-function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, scale: number, name: string): Tensor {
+function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, scale: number, name: TensorName): Tensor {
   const common = { op: OP_CODE[op], scale, c: 0, swap: 0 };
   if (sameShape(a.shape, b.shape)) {
     const out = empty(a.shape, name);
@@ -111,7 +112,7 @@ function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, scale: number, name: stri
 }
 
 /** scale * (x OP c), or scale * (c OP x) when `swap`, into a new tensor; not recorded on the tape. */
-function scalarRaw(op: BinaryOp, x: Tensor, c: number, swap: boolean, scale: number, name: string): Tensor {
+function scalarRaw(op: BinaryOp, x: Tensor, c: number, swap: boolean, scale: number, name: TensorName): Tensor {
   const out = empty(x.shape, name);
   const params = { ...UNUSED_BROADCAST, op: OP_CODE[op], scale, c, swap: swap ? 1 : 0, n: out.size };
   launchElementwise(binaryKernel("binary_scalar"), { a: x.buffer, out: out.buffer }, params, out.size);
@@ -127,7 +128,7 @@ function reduceTo(term: Tensor, shape: readonly number[], scale = 1): Tensor {
 
 /** d(a OP b)/da and /db for two tensors, each summed back to its operand's shape. */
 function tensorGradients(op: BinaryOp, a: Tensor, b: Tensor, out: Tensor, g: Tensor): (Tensor | null)[] {
-  const name = `${op}_backward`;
+  const name: TensorName = `${op}_backward`;
   switch (op) {
     case "add":
       return [a.requiresGrad ? sumToShape(g, a.shape) : null, b.requiresGrad ? sumToShape(g, b.shape) : null];
@@ -153,7 +154,7 @@ function tensorGradients(op: BinaryOp, a: Tensor, b: Tensor, out: Tensor, g: Ten
 
 /** d(x OP c)/dx (or d(c OP x)/dx when `swap`) for a number c. */
 function scalarGradient(op: BinaryOp, x: Tensor, c: number, swap: boolean, out: Tensor, g: Tensor): Tensor {
-  const name = `${op}_backward`;
+  const name: TensorName = `${op}_backward`;
   switch (op) {
     case "add":
       return g;

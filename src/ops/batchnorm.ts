@@ -106,7 +106,7 @@ export function batchNorm(
     run("stats_partial", { x: x.buffer, partials_out: partials.buffer }, geo, {}, channels * splits);
     // Without running statistics the kernel still needs buffers to bind; it leaves them alone.
     // (Two of them: one buffer may not be bound twice for writing.)
-    const scratch = runningMean ? [] : [empty([channels], "scratch"), empty([channels], "scratch")];
+    const scratch = runningMean ? [] : [empty([channels], "batchNorm_scratch"), empty([channels], "batchNorm_scratch")];
     run("stats_finalize", {
       partials: partials.buffer,
       mean_out: mean.buffer,

@@ -25,15 +25,24 @@
 //                  "gemm"    a product dcols = wᵀ·dy (shaders/matmul.wgsl), then col2im
 //                  "phases"  shaders/conv2d_block.wgsl, one dispatch per stride phase
 //                            (and "phases16")
-// Untimed, a shape runs the first variant listed for it (the rule measured
-// before the tuner existed). Every variant is tested against the CPU.
+//   convWeightGrad "block"   shaders/conv2d_block.wgsl, an implicit GEMM
+// and, on a device with the `subgroups` feature, each block kernel's quad
+// variant (shaders/conv2d_quad.wgsl: "quad", "quad16", "phases_quad",
+// "phases_quad16", and "quad" for the weight gradient), where four
+// invocations share their loads. Untimed, a shape runs the first variant
+// listed for it (the rule measured before the tuner existed). Every variant
+// is tested against the CPU.
 import { record, empty, type Tensor } from "../autograd/tensor.js";
-import { runtime, grid } from "../gpu/index.js";
+import type { TensorName } from "../autograd/op-table.js";
+import { runtime, grid, joinWgsl } from "../gpu/index.js";
 import { kernel, shapeString } from "./launch.js";
 import { gemm, withBlock8x8, BLOCK } from "./matmul.js";
 import { zeros } from "./creation.js";
 import conv2dWgsl from "../../shaders/conv2d.wgsl";
 import conv2dBlockWgsl from "../../shaders/conv2d_block.wgsl";
+import conv2dQuadWgsl from "../../shaders/conv2d_quad.wgsl";
+import quad8x8Wgsl from "../../shaders/quad8x8.wgsl";
+import block8x8Wgsl from "../../shaders/block8x8.wgsl";
 
 export interface ConvOptions {
   /** Step between windows: one number for both dimensions or [sy, sx]. Default 1. */
@@ -61,6 +70,11 @@ const BIAS_GRAD_CHUNK = 1024;
 
 /** conv2d_block.wgsl with the 8x8 block of its products appended. */
 const conv2dBlockSource = withBlock8x8("conv2d_block.wgsl", conv2dBlockWgsl);
+/** The quad kernels: quad8x8.wgsl first (it enables subgroups), then what they use of conv2d_block.wgsl and block8x8.wgsl. */
+const conv2dQuadSource = joinWgsl(
+  ["quad8x8.wgsl", quad8x8Wgsl], ["conv2d_quad.wgsl", conv2dQuadWgsl],
+  ["conv2d_block.wgsl", conv2dBlockWgsl], ["block8x8.wgsl", block8x8Wgsl],
+);
 const blocks = (n: number) => Math.ceil(n / BLOCK);
 
 function launch(entry: string, buffers: Record<string, GPUBuffer>, params: Record<string, number>, invocations: number): void {
@@ -68,14 +82,23 @@ function launch(entry: string, buffers: Record<string, GPUBuffer>, params: Recor
   runtime().launch(k, buffers, params, grid(Math.ceil(invocations / WORKGROUP)));
 }
 
-/** Launches an entry point of conv2d_block.wgsl, whose geometry (and workgroup size) is baked in as override constants. */
-function launchBlock(entry: string, constants: Record<string, number>, buffers: Record<string, GPUBuffer>, invocations: number, workgroup = WORKGROUP): void {
-  const k = kernel("conv2d_block.wgsl", conv2dBlockSource, entry, { ...constants, WG: workgroup });
-  runtime().launch(k, buffers, {}, grid(Math.ceil(invocations / workgroup)));
+/**
+ * Launches an entry point of conv2d_block.wgsl, or with `quad` its quad form in
+ * conv2d_quad.wgsl, whose geometry (and workgroup size) is baked in as
+ * override constants; `blocks` counts the 8x8 blocks of the output (a quad computes four).
+ */
+function launchBlock(entry: string, constants: Record<string, number>, buffers: Record<string, GPUBuffer>, blocks: number, workgroup: number, quad: boolean): void {
+  const k = quad
+    ? kernel("conv2d_quad.wgsl", conv2dQuadSource, `${entry}_quad`, { ...constants, WG: workgroup })
+    : kernel("conv2d_block.wgsl", conv2dBlockSource, entry, { ...constants, WG: workgroup });
+  runtime().launch(k, buffers, {}, grid(Math.ceil(blocks / workgroup)));
 }
 
-/** The workgroup size a conv2d_block.wgsl variant's name asks for: "block16" runs 16 invocations a workgroup, "block" the default. */
+/** The workgroup size a block variant's name asks for: "block16" runs 16 invocations a workgroup, "block" the default. */
 const workgroupOf = (variant: string) => Number(/\d+$/.exec(variant)?.[0] ?? WORKGROUP);
+const isQuad = (variant: string) => variant.includes("quad");
+/** 8x8 blocks of an output m x n per other index, as the kernels count them: of 16x16 quad blocks when `quad`. */
+const outputBlocks = (m: number, n: number, quad: boolean) => (quad ? 4 * Math.ceil(m / 16) * Math.ceil(n / 16) : blocks(m) * blocks(n));
 
 function blockConstants(g: Geometry, hasBias: boolean): Record<string, number> {
   const { N, Ci, H, W, Co, Ho, Wo, KH, KW, SY, SX, PY, PX } = g;
@@ -111,30 +134,39 @@ function convParams(g: Geometry, hasBias: boolean): Record<string, number> {
 // conv to one channel) and where there are many input channels (a long depth
 // and full 8x8 blocks); the direct kernel from 2 to 16 channels.
 const GEMM_MIN_CHANNELS = 24;
-/** Every kernel variant of each tuned pass, by the tuner's family name (the tests run each one). */
+/** Every kernel variant of each tuned pass, by the tuner's family name; the quad ones need the `subgroups` feature. */
 export const CONV_KERNEL_VARIANTS = {
-  conv2d_forward: ["direct", "block", "block16"],
-  conv2d_input_grad: ["direct", "gemm", "phases", "phases16"],
+  conv2d_forward: ["direct", "block", "block16", "quad", "quad16"],
+  conv2d_input_grad: ["direct", "gemm", "phases", "phases16", "phases_quad", "phases_quad16"],
+  conv2d_weight_grad: ["block", "quad"],
 } as const;
-const FORWARD_VARIANTS = CONV_KERNEL_VARIANTS.conv2d_forward;
+export type ConvKernelFamily = keyof typeof CONV_KERNEL_VARIANTS;
+
+/** The variants of `family` this device can run (the tests run each one). */
+export function convKernelVariants(family: ConvKernelFamily): readonly string[] {
+  const all: readonly string[] = CONV_KERNEL_VARIANTS[family];
+  return runtime().device.features.has("subgroups") ? all : all.filter((v) => !isQuad(v));
+}
 const inputGradVariants = (g: Geometry): readonly string[] => {
-  const all = CONV_KERNEL_VARIANTS.conv2d_input_grad;
+  const all = convKernelVariants("conv2d_input_grad");
   return g.Ci === 1 || g.Ci >= GEMM_MIN_CHANNELS ? ["gemm", ...all.filter((v) => v !== "gemm")] : all;
 };
 
 /** y [N, Co, Ho, Wo] = conv(x [N, Ci, H, W], w) + b[co]. */
-function convForward(g: Geometry, x: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
+function convForward(g: Geometry, x: Tensor, w: Tensor, b: Tensor | null, op: TensorName): Tensor {
   const inputs = [[g.N, g.Ci, g.H, g.W], [g.Co, g.Ci, g.KH, g.KW]];
-  const variant = pickVariant("conv2d_forward", g, FORWARD_VARIANTS, inputs, (v, tx, tw) => convForwardBy(v, g, tx, tw, null, op));
+  const variant = pickVariant("conv2d_forward", g, convKernelVariants("conv2d_forward"), inputs, (v, tx, tw) => convForwardBy(v, g, tx, tw, null, op));
   return convForwardBy(variant, g, x, w, b, op);
 }
 
-function convForwardBy(variant: string, g: Geometry, x: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
+function convForwardBy(variant: string, g: Geometry, x: Tensor, w: Tensor, b: Tensor | null, op: TensorName): Tensor {
   const y = empty([g.N, g.Co, g.Ho, g.Wo], op);
   // Without a bias the kernels never read `bias`; any buffer fills the binding.
   const bias = (b ?? w).buffer;
-  if (variant.startsWith("block")) {
-    launchBlock("conv2d_forward_block", blockConstants(g, b !== null), { x: x.buffer, w: w.buffer, bias, y: y.buffer }, g.Ho * g.Wo * blocks(g.N) * blocks(g.Co), workgroupOf(variant));
+  if (variant !== "direct") {
+    const quad = isQuad(variant);
+    launchBlock(quad ? "conv2d_forward" : "conv2d_forward_block", blockConstants(g, b !== null), { x: x.buffer, w: w.buffer, bias, y: y.buffer },
+      g.Ho * g.Wo * outputBlocks(g.N, g.Co, quad), workgroupOf(variant), quad);
   } else {
     launch("conv2d_forward", { x: x.buffer, w: w.buffer, bias, y: y.buffer }, convParams(g, b !== null), g.Ho * g.Wo * Math.ceil(g.N / DIRECT_IMAGES) * Math.ceil(g.Co / DIRECT_CHANNELS));
   }
@@ -142,19 +174,19 @@ function convForwardBy(variant: string, g: Geometry, x: Tensor, w: Tensor, b: Te
 }
 
 /** dx [N, Ci, H, W] from dy [N, Co, Ho, Wo] and w (+ b[ci]): the transposed convolution. */
-function convInputGrad(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
+function convInputGrad(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op: TensorName): Tensor {
   const inputs = [[g.N, g.Co, g.Ho, g.Wo], [g.Co, g.Ci, g.KH, g.KW]];
   const variant = pickVariant("conv2d_input_grad", g, inputGradVariants(g), inputs, (v, tdy, tw) => convInputGradBy(v, g, tdy, tw, null, op));
   return convInputGradBy(variant, g, dy, w, b, op);
 }
 
-function convInputGradBy(variant: string, g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op: string): Tensor {
+function convInputGradBy(variant: string, g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op: TensorName): Tensor {
   const dx = empty([g.N, g.Ci, g.H, g.W], op);
   const buffers = { dy: dy.buffer, w: w.buffer, bias: (b ?? w).buffer, dx: dx.buffer };
   if (variant === "direct") {
     launch("conv2d_input_grad_direct", buffers, convParams(g, b !== null), g.H * g.W * Math.ceil(g.N / DIRECT_IMAGES) * Math.ceil(g.Ci / DIRECT_CHANNELS));
   } else if (variant.startsWith("phases")) {
-    inputGradByPhases(g, buffers, b !== null, workgroupOf(variant));
+    inputGradByPhases(g, buffers, b !== null, workgroupOf(variant), isQuad(variant));
   } else {
     inputGradByGemm(g, dy, w, b, dx, op);
   }
@@ -173,7 +205,7 @@ function phaseClass(phase: number, pad: number, stride: number, size: number, ke
 }
 
 /** The "phases" variant: one dispatch of conv2d_input_grad_phases per (row phase, column phase) class. */
-function inputGradByPhases(g: Geometry, buffers: Record<string, GPUBuffer>, hasBias: boolean, workgroup: number): void {
+function inputGradByPhases(g: Geometry, buffers: Record<string, GPUBuffer>, hasBias: boolean, workgroup: number, quad: boolean): void {
   const constants = blockConstants(g, hasBias);
   for (let phy = 0; phy < g.SY; phy++) {
     const rows = phaseClass(phy, g.PY, g.SY, g.H, g.KH);
@@ -182,13 +214,13 @@ function inputGradByPhases(g: Geometry, buffers: Record<string, GPUBuffer>, hasB
       const positions = (rows.end - rows.start) * (cols.end - cols.start);
       if (positions === 0) continue;
       const phase = { PHY: phy, PHX: phx, J0: rows.start, J1: rows.end, I0: cols.start, I1: cols.end, TY: rows.taps, TX: cols.taps };
-      launchBlock("conv2d_input_grad_phases", { ...constants, ...phase }, buffers, positions * blocks(g.N) * blocks(g.Ci), workgroup);
+      launchBlock("conv2d_input_grad_phases", { ...constants, ...phase }, buffers, positions * outputBlocks(g.N, g.Ci, quad), workgroup, quad);
     }
   }
 }
 
 /** The "gemm" variant: dcols = wᵀ·dy by the product kernel, then col2im sums each input pixel's taps. */
-function inputGradByGemm(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, dx: Tensor, op: string): void {
+function inputGradByGemm(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, dx: Tensor, op: TensorName): void {
   // dcols_n [R, P] = wᵀ [R, Co] · dy_n [Co, P], then col2im sums each input pixel's taps.
   const R = g.Ci * g.KH * g.KW;
   const P = g.Ho * g.Wo;
@@ -219,21 +251,29 @@ function inputGradByGemm(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, d
  * to fill the machine (the one-input-channel first layer: R = 16), the images
  * are split into groups, one partial sum each, that sum_chunks adds up.
  */
-function convWeightGrad(g: Geometry, x: Tensor, dy: Tensor, op: string): Tensor {
+function convWeightGrad(g: Geometry, x: Tensor, dy: Tensor, op: TensorName): Tensor {
+  const inputs = [[g.N, g.Ci, g.H, g.W], [g.N, g.Co, g.Ho, g.Wo]];
+  const variant = pickVariant("conv2d_weight_grad", g, convKernelVariants("conv2d_weight_grad"), inputs, (v, tx, tdy) => convWeightGradBy(v, g, tx, tdy, op));
+  return convWeightGradBy(variant, g, x, dy, op);
+}
+
+function convWeightGradBy(variant: string, g: Geometry, x: Tensor, dy: Tensor, op: TensorName): Tensor {
   const weights = g.Co * g.Ci * g.KH * g.KW;
-  const outputBlocks = blocks(g.Ci * g.KH * g.KW) * blocks(g.Co);
+  const quad = isQuad(variant);
+  const perGroupBlocks = outputBlocks(g.Co, g.Ci * g.KH * g.KW, quad);
   // Images per group: the largest divisor of N that leaves at least the wanted number of groups.
-  const wantedGroups = Math.max(1, Math.min(g.N, Math.ceil(WEIGHT_GRAD_TARGET_INVOCATIONS / outputBlocks)));
+  const wantedGroups = Math.max(1, Math.min(g.N, Math.ceil(WEIGHT_GRAD_TARGET_INVOCATIONS / perGroupBlocks)));
   let perGroup = Math.max(1, Math.floor(g.N / wantedGroups));
   while (g.N % perGroup !== 0) perGroup--;
   const groups = Math.max(1, g.N / perGroup);
   return summedOverChunks(empty([g.Co, g.Ci, g.KH, g.KW], op), weights, groups, op, (partial) => {
-    launchBlock("conv2d_weight_grad", { ...blockConstants(g, false), IMAGES_PER_GROUP: perGroup }, { x: x.buffer, dy: dy.buffer, partial: partial.buffer }, outputBlocks * groups);
+    launchBlock("conv2d_weight_grad", { ...blockConstants(g, false), IMAGES_PER_GROUP: perGroup }, { x: x.buffer, dy: dy.buffer, partial: partial.buffer },
+      perGroupBlocks * groups, WORKGROUP, quad);
   });
 }
 
 /** db [C] = sum of dy [N, C, H, W] over N, H and W. */
-function biasGrad(dy: Tensor, op: string): Tensor {
+function biasGrad(dy: Tensor, op: TensorName): Tensor {
   const [N, C, H, W] = dy.shape;
   const perChannel = N * H * W;
   const chunks = Math.max(1, Math.ceil(perChannel / BIAS_GRAD_CHUNK));
@@ -247,7 +287,7 @@ function biasGrad(dy: Tensor, op: string): Tensor {
  * `fill` writes `chunks` partial sums of `count` values each; sum_chunks adds
  * them into `total`. With one chunk, `fill` writes `total` itself.
  */
-function summedOverChunks(total: Tensor, count: number, chunks: number, op: string, fill: (partial: Tensor) => void): Tensor {
+function summedOverChunks(total: Tensor, count: number, chunks: number, op: TensorName, fill: (partial: Tensor) => void): Tensor {
   const partial = chunks > 1 ? empty([chunks, count], `${op}_partial`) : total;
   fill(partial);
   if (partial !== total) {

@@ -4,6 +4,7 @@
 //   mse:  L = mean((a - b)²)                            dL/da = 2 (a - b) / n = -dL/db
 //   bce:  L = mean(max(x, 0) - x t + log(1 + exp(-|x|)))  dL/dx = (sigmoid(x) - t) / n,  dL/dt = -x / n
 import { record, empty, sameShape, type Tensor } from "../autograd/tensor.js";
+import type { OpName, TensorName } from "../autograd/op-table.js";
 import { runtime } from "../gpu/index.js";
 import { kernel, launchElementwise, shapeString } from "./launch.js";
 import lossWgsl from "../../shaders/loss.wgsl";
@@ -29,7 +30,7 @@ function requireSameShape(op: string, a: Tensor, b: Tensor, what: string): void 
 }
 
 /** The forward: partial sums by `entry`, then their mean, a 0-d loss. */
-function meanOf(entry: string, buffers: Record<string, GPUBuffer>, n: number, op: string, target?: Target): Tensor {
+function meanOf(entry: string, buffers: Record<string, GPUBuffer>, n: number, op: OpName, target?: Target): Tensor {
   const parts = Math.max(1, Math.min(MAX_PARTS, Math.ceil(n / MIN_PER_PART)));
   const partials = empty([parts], `${op}_partials`);
   launchElementwise(kernel(FILE, lossWgsl, entry), { ...buffers, partials_out: partials.buffer }, params(n, target, parts), parts);
@@ -40,7 +41,7 @@ function meanOf(entry: string, buffers: Record<string, GPUBuffer>, n: number, op
 }
 
 /** An elementwise gradient kernel writing a tensor of `shape`. */
-function gradient(entry: string, buffers: Record<string, GPUBuffer>, shape: readonly number[], op: string, target?: Target): Tensor {
+function gradient(entry: string, buffers: Record<string, GPUBuffer>, shape: readonly number[], op: TensorName, target?: Target): Tensor {
   const d = empty(shape, op);
   const n = d.size;
   launchElementwise(kernel(FILE, lossWgsl, entry), { ...buffers, dinput: d.buffer }, params(n, target), n);

@@ -7,6 +7,7 @@
 //   matmul   out = A·B        dA = dOut·Bᵀ          dB = Aᵀ·dOut
 //   linear   y = X·Wᵀ + b     dX = dY·W             dW = dYᵀ·X      db = Σ_rows dY
 import { record, empty, type Tensor } from "../autograd/tensor.js";
+import type { TensorName } from "../autograd/op-table.js";
 import { runtime, grid, joinWgsl, type JoinedWgsl } from "../gpu/index.js";
 import { kernel, launchElementwise, shapeString } from "./launch.js";
 import matmulWgsl from "../../shaders/matmul.wgsl";
@@ -71,7 +72,7 @@ interface Operand {
  * out[m, n] = op(A)[m, k] · op(B)[k, n] (+ bias[n]), where op(A) = A for A stored
  * row-major as [m, k], or Aᵀ for A stored as [k, m]; the same for B.
  */
-function product(a: Operand, b: Operand, m: number, n: number, k: number, outShape: readonly number[], op: string, bias?: GPUBuffer): Tensor {
+function product(a: Operand, b: Operand, m: number, n: number, k: number, outShape: readonly number[], op: TensorName, bias?: GPUBuffer): Tensor {
   const out = empty(outShape, op);
   gemm({
     m, n, depth: k,
@@ -104,7 +105,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 }
 
 /** Σ over rows of x viewed as [rows, cols]: a [cols] tensor. */
-function columnSums(x: Tensor, rows: number, cols: number, op: string): Tensor {
+function columnSums(x: Tensor, rows: number, cols: number, op: TensorName): Tensor {
   const sums = empty([cols], op);
   const k = kernel("matmul.wgsl", matmulSource, "column_sums");
   launchElementwise(k, { x: x.buffer, sums: sums.buffer }, { rows, cols }, cols);

@@ -14,6 +14,7 @@
 // Backward of a sum is the gradient copied back over the summed dimensions:
 // the same passes in reverse, each an `expand`.
 import { record, empty, fill, shapeSize, type Tensor } from "../autograd/tensor.js";
+import type { TensorName } from "../autograd/op-table.js";
 import { kernel, launchElementwise, normalizeDim, shapeString } from "./launch.js";
 import reduceWgsl from "../../shaders/reduce.wgsl";
 
@@ -70,7 +71,7 @@ function splitsFor(pass: Pass): number {
 }
 
 /** Runs one summing pass from `src` into a new tensor of `shape`, splitting it as splitsFor says. */
-function sumPass(src: Tensor, pass: Pass, scale: number, shape: readonly number[], op: string): Tensor {
+function sumPass(src: Tensor, pass: Pass, scale: number, shape: readonly number[], op: TensorName): Tensor {
   const k = reduceKernel("sum_loop");
   const splits = splitsFor(pass);
   if (splits === 1) {
@@ -92,7 +93,7 @@ function sumPass(src: Tensor, pass: Pass, scale: number, shape: readonly number[
  * recorded on the tape: the ops below and the broadcasting ops' backward rules
  * build on it.
  */
-function sumRaw(x: Tensor, summed: readonly boolean[], scale: number, outShape: readonly number[], op: string): Tensor {
+function sumRaw(x: Tensor, summed: readonly boolean[], scale: number, outShape: readonly number[], op: TensorName): Tensor {
   // No elements: a sum is 0 and a mean over nothing is 0 * (1 / 0) = NaN, as in PyTorch.
   if (x.size === 0) return fill(outShape, 0 * scale);
   const passes = planPasses(x.shape, summed);
@@ -111,7 +112,7 @@ function sumRaw(x: Tensor, summed: readonly boolean[], scale: number, outShape: 
 }
 
 /** The adjoint of sumRaw: copies `g` back over the summed dimensions of `shape`, times `scale`. */
-function expandRaw(g: Tensor, shape: readonly number[], summed: readonly boolean[], scale: number, op: string): Tensor {
+function expandRaw(g: Tensor, shape: readonly number[], summed: readonly boolean[], scale: number, op: TensorName): Tensor {
   const passes = planPasses(shape, summed).reverse();
   if (passes.length === 0) passes.push({ outer: g.size, reduce: 1, inner: 1 });
   const k = reduceKernel("expand");

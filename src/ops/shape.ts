@@ -5,11 +5,12 @@
 // shape; pad's is a crop (pad with the amounts negated) and narrow's a pad
 // with zeros; concat's is each input's slice of the gradient.
 import { record, empty, shapeSize, type Tensor } from "../autograd/tensor.js";
+import type { OpName, TensorName } from "../autograd/op-table.js";
 import { kernel, launchElementwise, normalizeDim, shapeString } from "./launch.js";
 import shapeWgsl from "../../shaders/shape.wgsl";
 
 /** A recorded view of `x` in `shape` (same elements, same order). */
-function viewOp(op: string, x: Tensor, shape: readonly number[]): Tensor {
+function viewOp(op: OpName, x: Tensor, shape: readonly number[]): Tensor {
   const out = x.view(shape, op);
   return record(op, [x], out, (g) => [g.view(x.shape, `${op}_backward`)]);
 }
@@ -66,7 +67,7 @@ interface Shift {
 }
 
 /** The shifted copy behind pad and narrow, into a new tensor of `outShape`; not recorded. */
-function padRaw(x: Tensor, s: Shift, value: number, outShape: readonly number[], name: string): Tensor {
+function padRaw(x: Tensor, s: Shift, value: number, outShape: readonly number[], name: TensorName): Tensor {
   const out = empty(outShape, name);
   const params = {
     ...PAD_UNUSED,

@@ -9,7 +9,7 @@ import { join, dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const LAYERS = ["gpu", "autograd", "ops", "nn", "optim", "ocgan"]; // bottom up; nn and optim are one level
+const LAYERS = ["gpu", "autograd", "ops", "nn", "optim", "io", "ocgan"]; // bottom up; nn and optim are one level
 
 function sources(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>

@@ -1,6 +1,6 @@
-// A small seeded pseudo-random generator for everything on the CPU side of
-// OCGAN that must be reproducible: the protocol-1 draw of out-of-class test
-// images, the per-epoch shuffle of the training set, synthetic data for tests.
+// A small seeded pseudo-random generator for CPU-side work that must be
+// reproducible (in OCGAN: the protocol-1 draw of out-of-class test images, the
+// per-epoch shuffle of the training set, synthetic data for tests).
 //
 // The generator is xoshiro128** (Blackman and Vigna): 128 bits of state, 32-bit
 // outputs, passes the usual statistical batteries, and needs nothing beyond
