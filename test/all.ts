@@ -9,6 +9,7 @@ import "./autograd.test.js";
 import "./nn.test.js";
 import "./ocgan.test.js";
 import "./args.test.js";
+import "./app-state.test.js";
 import "./auc.test.js";
 import "./data.test.js";
 import "./png.test.js";

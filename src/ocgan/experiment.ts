@@ -2,7 +2,8 @@
 // checkpoint if given), select the epoch by in-class validation MSE (or take
 // the last), evaluate it under both protocols, and draw its figures. The host
 // (the command line's page, the app, or Node) provides storage, the clock and
-// progress display.
+// progress display; a page also stops a run, waits in its progress hook
+// (pause) and keeps the model to show it (see ExperimentOptions).
 import { noGrad, fromData } from "../autograd/tensor.js";
 import { scope } from "../autograd/scope.js";
 import { rand } from "../ops/random.js";
@@ -24,13 +25,22 @@ export interface Host {
   appendLine(path: string, line: string): Promise<void>;
   /** Reads a file of the run folder, or null if there is none. */
   readFile(path: string): Promise<Uint8Array | null>;
-  progress?(event: ProgressEvent): void;
+  /**
+   * Shows progress. Awaited: a page waits here while it is paused and yields
+   * to its event loop; the command line returns at once.
+   */
+  progress?(event: ProgressEvent): void | Promise<void>;
 }
 
 export type ProgressEvent =
   | { kind: "iteration"; name: string; epoch: number; epochs: number; patience: number; iteration: number; iterationsPerEpoch: number; losses: Losses; elapsedMs: number }
-  | { kind: "epoch"; name: string; epoch: number; epochs: number; validationMse: number; improved: boolean; bestEpoch: number; patience: number; elapsedMs: number }
-  | { kind: "stage"; name: string; stage: string };
+  | {
+    kind: "epoch"; name: string; epoch: number; epochs: number; validationMse: number; improved: boolean; bestEpoch: number; patience: number; elapsedMs: number;
+    /** The progress stored in the checkpoint just written (what a resume continues from). */
+    progress: TrainingProgress;
+  }
+  /** Stage "evaluating" names the epoch whose weights are evaluated (the one model selection chose). */
+  | { kind: "stage"; name: string; stage: string; epoch?: number };
 
 export interface ExperimentResult {
   name: string;
@@ -72,11 +82,43 @@ async function chooseKernels(name: string, config: OcganConfig, data: { train: F
   const { tuner } = runtime();
   const stored = await store?.load();
   if (stored) tuner.importChoices(stored);
-  host.progress?.({ kind: "stage", name, stage: "choosing kernels" });
+  await host.progress?.({ kind: "stage", name, stage: "choosing kernels" });
   const timed = await tuneKernels(config, data);
   if (timed > 0) {
-    host.progress?.({ kind: "stage", name, stage: `timed the kernel variants of ${timed} layer shapes` });
+    await host.progress?.({ kind: "stage", name, stage: `timed the kernel variants of ${timed} layer shapes` });
     await store?.save(tuner.exportChoices());
+  }
+}
+
+export interface ExperimentOptions {
+  /** Which epoch is evaluated: the lowest in-class validation MSE (the default), or the last. */
+  selection?: "validation-mse" | "last";
+  resume?: { bytes: Uint8Array; fileName: string };
+  kernelChoices?: KernelChoiceStore;
+  /** Checked between iterations: true ends the run after the current one with ExperimentStopped (a page's Stop button). */
+  shouldStop?(): boolean;
+  /**
+   * Takes the model once it is built (holding the resumed weights, when
+   * resuming), before it trains: the caller then owns it and disposes it. A
+   * page shows it as it trains and keeps it afterwards; without this hook the
+   * model is disposed when the experiment ends.
+   */
+  adoptModel?(model: OcganModel): void;
+  /**
+   * Model selection when the best epoch's checkpoint is not in the host's
+   * storage: "fail" (the default; the command line makes sure it is there
+   * before it starts), or "last": evaluate the last epoch and report selection
+   * "last". A page that resumes a checkpoint loaded on its own, without its
+   * best.safetensors, takes "last".
+   */
+  withoutBest?: "fail" | "last";
+}
+
+/** What runExperiment throws when options.shouldStop() ended the run: the last checkpoint is that of `progress`. */
+export class ExperimentStopped extends Error {
+  override name = "ExperimentStopped";
+  constructor(readonly experiment: string, readonly progress: TrainingProgress) {
+    super(`${experiment}: stopped by the user; the last checkpoint is of epoch ${progress.epoch}`);
   }
 }
 
@@ -86,13 +128,14 @@ export async function runExperiment(
   config: OcganConfig,
   dataset: MnistDataset,
   host: Host,
-  options: { selection?: "validation-mse" | "last"; resume?: { bytes: Uint8Array; fileName: string }; kernelChoices?: KernelChoiceStore } = {},
+  options: ExperimentOptions = {},
 ): Promise<ExperimentResult> {
   const selection = options.selection ?? "validation-mse";
   const split = splitDigit(dataset, config.digit);
   const data = { train: toModelInput(dataset.images, split.train), validation: toModelInput(dataset.images, split.validation) };
   await chooseKernels(name, config, data, host, options.kernelChoices);
   const model = new OcganModel(config);
+  let adopted = false;
   try {
     let progress: TrainingProgress | undefined;
     if (options.resume) {
@@ -106,7 +149,11 @@ export async function runExperiment(
       // an older best behind: when the checkpoint resumed from is the best so
       // far, it is also the best checkpoint.
       if (progress.bestEpoch === progress.epoch) await host.writeFile(`${name}/best.safetensors`, bytes);
-      host.progress?.({ kind: "stage", name, stage: `resumed from epoch ${progress.epoch}` });
+      await host.progress?.({ kind: "stage", name, stage: `resumed from epoch ${progress.epoch}` });
+    }
+    if (options.adoptModel) {
+      options.adoptModel(model);
+      adopted = true;
     }
     const lossHistory: Losses[] = await previousLosses(host, name, progress?.epoch ?? 0);
     const hooks: TrainHooks = {
@@ -114,38 +161,47 @@ export async function runExperiment(
       onIteration: async (info) => {
         lossHistory.push(info.losses);
         await host.appendLine(`${name}/losses.jsonl`, JSON.stringify({ epoch: info.epoch + 1, iteration: info.iteration + 1, ...info.losses }));
-        host.progress?.({ kind: "iteration", name, epochs: config.epochs, patience: config.patience, ...info });
+        await host.progress?.({ kind: "iteration", name, epochs: config.epochs, patience: config.patience, ...info });
       },
       onEpoch: (info) => host.progress?.({
         kind: "epoch", name, epoch: info.epoch, epochs: config.epochs, validationMse: info.validationMse, improved: info.improved,
-        bestEpoch: info.progress.bestEpoch!, patience: config.patience, elapsedMs: info.elapsedMs,
+        bestEpoch: info.progress.bestEpoch!, patience: config.patience, elapsedMs: info.elapsedMs, progress: info.progress,
       }),
       saveCheckpoint: (bytes, kind) => host.writeFile(`${name}/${kind}.safetensors`, bytes),
+      shouldStop: options.shouldStop,
     };
     const started = host.now();
     progress = await train(model, data, hooks, progress);
     const trainingMs = host.now() - started;
     const stopped = stopReason(progress, config);
+    // A stop asked for during the last epoch's end skips the evaluation too.
+    if (options.shouldStop?.()) throw new ExperimentStopped(name, progress);
     if (!stopped) throw new Error(`${name}: training returned at epoch ${progress.epoch} before its stop`);
 
     let selectedEpoch = progress.epoch;
+    let selected = selection;
     if (selection === "validation-mse" && progress.bestEpoch !== null && progress.bestEpoch !== progress.epoch) {
       const best = await host.readFile(`${name}/best.safetensors`);
-      if (!best) throw new Error(`${name}/best.safetensors is missing; cannot select the best epoch`);
-      loadCheckpoint(model, best, `${name}/best.safetensors`);
-      selectedEpoch = progress.bestEpoch;
+      if (best) {
+        loadCheckpoint(model, best, `${name}/best.safetensors`);
+        selectedEpoch = progress.bestEpoch;
+      } else if (options.withoutBest === "last") {
+        selected = "last";
+      } else {
+        throw new Error(`${name}/best.safetensors is missing; cannot select the best epoch`);
+      }
     }
-    host.progress?.({ kind: "stage", name, stage: "evaluating" });
+    await host.progress?.({ kind: "stage", name, stage: "evaluating", epoch: selectedEpoch });
     const evaluation = await evaluate(model, dataset, config.digit, config.seed);
     const figures = await drawFigures(name, model, dataset, lossHistory, evaluation, host);
     const result: ExperimentResult = {
-      name, config, selectedEpoch, selection, bestValidationMse: progress.bestValidationMse,
+      name, config, selectedEpoch, selection: selected, bestValidationMse: progress.bestValidationMse,
       stopEpoch: progress.epoch, stopReason: stopped, validationCurve: progress.validationCurve, trainingMs, evaluation, lossHistory, figures,
     };
     await host.writeFile(`${name}/result.json`, JSON.stringify({ ...result, lossHistory: undefined }, null, 1));
     return result;
   } finally {
-    model.dispose();
+    if (!adopted) model.dispose();
   }
 }
 

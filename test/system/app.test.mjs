@@ -28,6 +28,8 @@ let appDir;
 let server;
 let url;
 let browser;
+/** One browser profile for the pages of the training tests: a reopened page finds the kernel choices the first one stored, as a user's reload does. */
+let profile;
 let page;
 const pageErrors = [];
 /** The checkpoint the page offered after training, saved by the test. */
@@ -42,6 +44,7 @@ before(async () => {
   await buildApp(appDir, join(work, "mnist.bin"));
   ({ server, url } = await serve(appDir));
   browser = await launchChromium();
+  profile = await browser.newContext({ viewport: { width: 1400, height: 900 } });
 });
 
 after(async () => {
@@ -51,8 +54,15 @@ after(async () => {
 });
 
 const phase = () => page.evaluate(() => document.body.dataset.phase);
-const waitPhase = (phases, timeout = 60_000) =>
-  page.waitForFunction((p) => p.includes(document.body.dataset.phase), phases, { timeout, polling: 100 });
+/** Waits for one of `phases`; on a timeout the error says where the page stood. */
+async function waitPhase(phases, timeout = 60_000) {
+  try {
+    await page.waitForFunction((p) => p.includes(document.body.dataset.phase), phases, { timeout, polling: 100 });
+  } catch (error) {
+    const where = await page.evaluate(() => `phase ${document.body.dataset.phase}, message "${document.querySelector("#message")?.textContent}", status "${document.querySelector("#status")?.textContent?.replace(/\s+/g, " ")}"`);
+    throw new Error(`waiting for ${phases.join("/")}: ${where}`, { cause: error });
+  }
+}
 const dataOf = (selector, key) => page.$eval(selector, (el, k) => Number(el.dataset[k] ?? 0), key);
 /** Waits until data-<key> of the element exceeds `than`. */
 const waitData = (selector, key, than, timeout = 60_000) =>
@@ -65,7 +75,7 @@ function safetensorsHeader(bytes) {
 }
 
 async function openPage() {
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page = await profile.newPage();
   page.on("pageerror", (error) => pageErrors.push(error.message));
   await page.goto(url);
   await waitPhase(["idle"]);
