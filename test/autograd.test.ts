@@ -2,6 +2,7 @@ import { test, assert, assertClose, assertRejects } from "./harness.js";
 import { setup } from "./setup.js";
 import { tensor, zeros, ones, full, add, mul, sum, mean, noGrad, scope, memoryStats, F, Tensor, rand } from "../src/index.js";
 import { OPS, opOf } from "../src/autograd/op-table.js";
+import { record } from "../src/autograd/tensor.js";
 
 const grad = async (t: Tensor) => {
   assert(t.grad, `tensor #${t.id} has a gradient`);
@@ -30,6 +31,21 @@ test("autograd: add(x, x) sends the gradient to both operands", async () => {
   const x = tensor([1, 2], [2], { requiresGrad: true });
   sum(add(x, x)).backward();
   assertClose(await grad(x), [2, 2], "x + x");
+});
+
+test("autograd: a rule may return one tensor for two inputs, also where the first already holds a gradient", async () => {
+  await setup();
+  const x = tensor([1, 2], [2], { requiresGrad: true });
+  const a = mul(x, 1);
+  const b = mul(x, 3);
+  const out = noGrad(() => add(a, b));
+  record("add", [a, b], out, (g) => {
+    const twice = mul(g, 2);
+    return [twice, twice];
+  });
+  // a's other path (mul(a, 1)) is walked before out's rule: a's sum exists when the shared tensor arrives.
+  sum(add(out, mul(a, 1))).backward(); // d/dx = 2 * 1 + 2 * 3 + 1
+  assertClose(await grad(x), [9, 9], "shared result");
 });
 
 test("autograd: the tape names each tensor after an op of the table (op-table.ts)", async () => {

@@ -162,20 +162,16 @@ export class Tensor {
  * The gradients backward() carries, and who owns which GPU buffer meanwhile.
  * The chain rule above only takes, adds and hands over; this class makes that
  * safe and frees everything on the way:
- * - every tensor it stores is its own: a rule may return its incoming gradient
- *   itself (add's with a number is g), or one tensor for two inputs, so such a
- *   result is stored as a view (views share the storage, which is
- *   reference-counted);
+ * - what it stores is a view of the rule's result (views share the storage,
+ *   which is reference-counted), so a rule may return its incoming gradient
+ *   itself (add's with a number is g), or one tensor for two inputs;
  * - a sum of two paths is a new tensor, and both terms are freed;
- * - once a node's rule has run, its gradient, the results no input wanted and
- *   the node's tape (inputs, rule) are freed;
+ * - once a node's rule has run, its gradient, the rule's results (the views
+ *   keep what is stored) and the node's tape (inputs, rule) are freed;
  * - a leaf's gradient escapes every scope (`keep`): it stays in .grad.
  */
 class Gradients {
   private readonly sums = new Map<Tensor, Tensor>();
-  /** The gradient of the node whose rule is running, and what add() has stored from that rule's results. */
-  private current: Tensor | null = null;
-  private readonly stored = new Set<Tensor>();
 
   constructor(root: Tensor, seed: Tensor) {
     this.sums.set(root, seed);
@@ -185,22 +181,17 @@ class Gradients {
   take(node: Tensor): Tensor | null {
     const g = this.sums.get(node) ?? null;
     this.sums.delete(node);
-    this.current = g;
-    this.stored.clear();
     return g;
   }
 
   /** grads[input] += ig. */
   add(input: Tensor, ig: Tensor): void {
-    if (ig === this.current || this.stored.has(ig)) ig = ig.view(); // already owned elsewhere: store a view
-    this.stored.add(ig);
     const previous = this.sums.get(input);
     if (previous) {
       this.sums.set(input, accumulate(previous, ig));
       previous.dispose();
-      ig.dispose();
     } else {
-      this.sums.set(input, ig);
+      this.sums.set(input, ig.view());
     }
   }
 
@@ -217,10 +208,9 @@ class Gradients {
     }
   }
 
-  /** After node's rule: frees its gradient, the results add() did not store, and the node's tape. */
+  /** After node's rule: frees its gradient, the rule's results (each once) and the node's tape. */
   done(node: Tensor, g: Tensor, inputGrads: (Tensor | null)[]): void {
-    for (const ig of inputGrads) if (ig && ig !== g && !this.stored.has(ig)) ig.dispose();
-    g.dispose();
+    for (const t of new Set([g, ...inputGrads])) t?.dispose();
     node.inputs = [];
     node.backwardRule = null;
   }
