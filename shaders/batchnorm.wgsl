@@ -29,26 +29,26 @@
 // the backward reads only those, so a later in-place update of the running
 // statistics cannot change a recorded gradient.
 
-struct Params {
-  n: u32,               // elements of x
-  batch: u32,
-  channels: u32,
-  spatial: u32,         // elements per (sample, channel)
-  splits: u32,          // partial results per channel
-  eps: f32,
-  momentum: f32,
-  update_running: u32,  // 1: stats_finalize also updates running_mean and running_var
-  has_weight: u32,      // 0: no weight is bound; it is 1
-  has_bias: u32,        // 0: no bias is bound; it is 0
-  train: u32,           // 1: the gradient flows through the batch statistics too
-  slope: f32,           // RECTIFY: the fused leaky ReLU's slope (ReLU: 0)
-}
+// The layer's shape and settings are overrides, set when the pipeline is
+// created (one pipeline per layer): the index arithmetic below then divides
+// by constants, which the compiler turns into shifts and multiplies; a
+// division by a run-time value is a scalar loop per lane on SwiftShader.
+override N: u32;              // elements of x
+override BATCH: u32;
+override CHANNELS: u32;
+override SPATIAL: u32;        // elements per (sample, channel)
+override SPLITS: u32;         // partial results per channel
+override EPS: f32 = 0.0;
+override MOMENTUM: f32 = 0.0;
+override UPDATE_RUNNING = false;  // stats_finalize also updates running_mean and running_var
+override HAS_WEIGHT = false;      // false: no weight is bound; it is 1
+override HAS_BIAS = false;        // false: no bias is bound; it is 0
+override TRAIN = false;           // the gradient flows through the batch statistics too
 
-// A leaky ReLU fused in after the normalisation: y = z > 0 ? z : slope * z.
-// An override, so the kernels without one compile without the test.
-override RECTIFY: bool = false;
+// A leaky ReLU fused in after the normalisation: y = z > 0 ? z : SLOPE * z.
+override RECTIFY = false;
+override SLOPE: f32 = 0.0;        // the fused leaky ReLU's slope (ReLU: 0)
 
-@group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> partials_out: array<vec2f>;  // [channels, splits]
 @group(0) @binding(3) var<storage, read> partials: array<vec2f>;
@@ -76,11 +76,7 @@ override RECTIFY: bool = false;
 
 fn index(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * 256u; }
 
-fn channel_of(i: u32) -> u32 { return (i / p.spatial) % p.channels; }
-
-fn scale_of(c: u32) -> f32 { return select(1.0, weight[c], p.has_weight == 1u); }
-
-fn shift_of(c: u32) -> f32 { return select(0.0, bias[c], p.has_bias == 1u); }
+fn channel_of(i: u32) -> u32 { return (i / SPATIAL) % CHANNELS; }
 
 // Walks channel c's elements j = k, k + splits, ... as (sample n, position s),
 // j = n * spatial + s. A step adds splits / spatial samples and splits % spatial
@@ -88,40 +84,40 @@ fn shift_of(c: u32) -> f32 { return select(0.0, bias[c], p.has_bias == 1u); }
 struct Cursor { n: u32, s: u32, step_n: u32, step_s: u32 }
 
 fn cursor_start(k: u32) -> Cursor {
-  return Cursor(k / p.spatial, k % p.spatial, p.splits / p.spatial, p.splits % p.spatial);
+  return Cursor(k / SPATIAL, k % SPATIAL, SPLITS / SPATIAL, SPLITS % SPATIAL);
 }
 
 fn cursor_next(cur: Cursor) -> Cursor {
   var next = cur;
   next.n += cur.step_n;
   next.s += cur.step_s;
-  if (next.s >= p.spatial) {
-    next.s -= p.spatial;
+  if (next.s >= SPATIAL) {
+    next.s -= SPATIAL;
     next.n += 1u;
   }
   return next;
 }
 
-fn address(cur: Cursor, c: u32) -> u32 { return (cur.n * p.channels + c) * p.spatial + cur.s; }
+fn address(cur: Cursor, c: u32) -> u32 { return (cur.n * CHANNELS + c) * SPATIAL + cur.s; }
 
 // How many of a channel's elements partial k holds: at least one, as the host
 // keeps splits <= count.
-fn share(k: u32) -> f32 { return f32((p.batch * p.spatial - k + p.splits - 1u) / p.splits); }
+fn share(k: u32) -> f32 { return f32((BATCH * SPATIAL - k + SPLITS - 1u) / SPLITS); }
 
 // Partial (c, k): the sum of its elements and their squared deviations from their own mean.
 @compute @workgroup_size(256)
 fn stats_partial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = index(gid, nwg);
-  if (i >= p.channels * p.splits) { return; }
-  let c = i / p.splits;
-  let k = i % p.splits;
+  if (i >= CHANNELS * SPLITS) { return; }
+  let c = i / SPLITS;
+  let k = i % SPLITS;
   var sum = 0.0;
-  for (var cur = cursor_start(k); cur.n < p.batch; cur = cursor_next(cur)) {
+  for (var cur = cursor_start(k); cur.n < BATCH; cur = cursor_next(cur)) {
     sum += x[address(cur, c)];
   }
   let local_mean = sum / share(k);
   var m2 = 0.0;
-  for (var cur = cursor_start(k); cur.n < p.batch; cur = cursor_next(cur)) {
+  for (var cur = cursor_start(k); cur.n < BATCH; cur = cursor_next(cur)) {
     let d = x[address(cur, c)] - local_mean;
     m2 += d * d;
   }
@@ -134,16 +130,16 @@ fn stats_partial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgro
 @compute @workgroup_size(256)
 fn stats_finalize(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let c = index(gid, nwg);
-  if (c >= p.channels) { return; }
-  let count = f32(p.batch * p.spatial);
-  let first = c * p.splits;
+  if (c >= CHANNELS) { return; }
+  let count = f32(BATCH * SPATIAL);
+  let first = c * SPLITS;
   var sum = 0.0;
-  for (var k = 0u; k < p.splits; k += 1u) {
+  for (var k = 0u; k < SPLITS; k += 1u) {
     sum += partials[first + k].x;
   }
   let mu = sum / count;
   var m2 = 0.0;
-  for (var k = 0u; k < p.splits; k += 1u) {
+  for (var k = 0u; k < SPLITS; k += 1u) {
     let part = partials[first + k];
     let n_k = share(k);
     let d = part.x / n_k - mu;
@@ -151,11 +147,11 @@ fn stats_finalize(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   }
   let variance = m2 / count;
   mean_out[c] = mu;
-  invstd_out[c] = 1.0 / sqrt(variance + p.eps);
-  if (p.update_running == 1u) {
+  invstd_out[c] = 1.0 / sqrt(variance + EPS);
+  if (UPDATE_RUNNING) {
     let unbiased = m2 / (count - 1.0);
-    running_mean[c] = (1.0 - p.momentum) * running_mean[c] + p.momentum * mu;
-    running_var[c] = (1.0 - p.momentum) * running_var[c] + p.momentum * unbiased;
+    running_mean[c] = (1.0 - MOMENTUM) * running_mean[c] + MOMENTUM * mu;
+    running_var[c] = (1.0 - MOMENTUM) * running_var[c] + MOMENTUM * unbiased;
   }
 }
 
@@ -163,31 +159,47 @@ fn stats_finalize(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
 @compute @workgroup_size(256)
 fn eval_stats(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let c = index(gid, nwg);
-  if (c >= p.channels) { return; }
+  if (c >= CHANNELS) { return; }
   mean_out[c] = running_mean[c];
-  invstd_out[c] = 1.0 / sqrt(running_var[c] + p.eps);
+  invstd_out[c] = 1.0 / sqrt(running_var[c] + EPS);
 }
 
-// The normalised value z = (x - mean) * invstd * weight + bias of element value v in channel c.
-fn normalized(v: f32, c: u32) -> f32 { return (v - mean[c]) * invstd[c] * scale_of(c) + shift_of(c); }
+// Channel c's statistics and affine parameters, loaded once per invocation
+// (each load at a run-time index is a gather on SwiftShader).
+struct Channel { mean: f32, invstd: f32, scale: f32, shift: f32 }
 
-// What a fused rectifier passes back of the gradient g at element value v of
-// channel c: all of it where z > 0 (as leaky_relu_backward), z computed only
-// when there is a rectifier.
-fn rectified_grad(g: f32, v: f32, c: u32) -> f32 {
+fn channel(c: u32) -> Channel {
+  return Channel(mean[c], invstd[c], select(1.0, weight[c], HAS_WEIGHT), select(0.0, bias[c], HAS_BIAS));
+}
+
+// The normalised value z = (x - mean) * invstd * weight + bias of element value v.
+fn normalized(v: f32, ch: Channel) -> f32 { return (v - ch.mean) * ch.invstd * ch.scale + ch.shift; }
+
+// What a fused rectifier passes back of the gradient g at element value v:
+// all of it where z > 0 (as leaky_relu_backward), z computed only when there
+// is a rectifier.
+fn rectified_grad(g: f32, v: f32, ch: Channel) -> f32 {
   if (!RECTIFY) { return g; }
-  return select(p.slope * g, g, normalized(v, c) > 0.0);
+  return select(SLOPE * g, g, normalized(v, ch) > 0.0);
 }
 
-// y = z, or the fused rectifier's z > 0 ? z : slope * z; elementwise. The
-// backward kernels recompute z from x (the same expression), so the
-// rectifier's input need not be stored.
+// The elementwise kernels take PER_INVOCATION consecutive elements each; the
+// host sets it to 4 when SPATIAL is a multiple of 4, so that the elements
+// share one channel and its values are loaded once for the four.
+override PER_INVOCATION: u32 = 1;
+
+// y = z, or the fused rectifier's z > 0 ? z : slope * z. The backward kernels
+// recompute z from x (the same expression), so the rectifier's input need not
+// be stored.
 @compute @workgroup_size(256)
 fn normalize(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = index(gid, nwg);
-  if (i >= p.n) { return; }
-  let z = normalized(x[i], channel_of(i));
-  y[i] = select(z, select(p.slope * z, z, z > 0.0), RECTIFY);
+  let first = index(gid, nwg) * PER_INVOCATION;
+  if (first >= N) { return; }
+  let ch = channel(channel_of(first));
+  for (var i = first; i < first + PER_INVOCATION; i += 1u) {
+    let z = normalized(x[i], ch);
+    y[i] = select(z, select(SLOPE * z, z, z > 0.0), RECTIFY);
+  }
 }
 
 // Partial (c, k) of Σ dy and Σ dy * xhat, where xhat = (x - mean) * invstd
@@ -195,17 +207,16 @@ fn normalize(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
 @compute @workgroup_size(256)
 fn backward_partial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = index(gid, nwg);
-  if (i >= p.channels * p.splits) { return; }
-  let c = i / p.splits;
-  let k = i % p.splits;
-  let mu = mean[c];
-  let s = invstd[c];
+  if (i >= CHANNELS * SPLITS) { return; }
+  let c = i / SPLITS;
+  let k = i % SPLITS;
+  let ch = channel(c);
   var sums = vec2f(0.0);
-  for (var cur = cursor_start(k); cur.n < p.batch; cur = cursor_next(cur)) {
+  for (var cur = cursor_start(k); cur.n < BATCH; cur = cursor_next(cur)) {
     let at = address(cur, c);
     let v = x[at];
-    let g = rectified_grad(dy[at], v, c);
-    sums += vec2f(g, g * (v - mu) * s);
+    let g = rectified_grad(dy[at], v, ch);
+    sums += vec2f(g, g * (v - ch.mean) * ch.invstd);
   }
   partials_out[i] = sums;
 }
@@ -213,10 +224,10 @@ fn backward_partial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_work
 @compute @workgroup_size(256)
 fn backward_finalize(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let c = index(gid, nwg);
-  if (c >= p.channels) { return; }
+  if (c >= CHANNELS) { return; }
   var sums = vec2f(0.0);
-  for (var k = 0u; k < p.splits; k += 1u) {
-    sums += partials[c * p.splits + k];
+  for (var k = 0u; k < SPLITS; k += 1u) {
+    sums += partials[c * SPLITS + k];
   }
   sum_dy_out[c] = sums.x;
   sum_dy_xhat_out[c] = sums.y;
@@ -226,15 +237,18 @@ fn backward_finalize(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wor
 // where the batch statistics depend on x; dx = weight * invstd * dy in evaluation.
 @compute @workgroup_size(256)
 fn backward_input(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = index(gid, nwg);
-  if (i >= p.n) { return; }
-  let c = channel_of(i);
-  let s = invstd[c];
-  var g = rectified_grad(dy[i], x[i], c);
-  if (p.train == 1u) {
-    let count = f32(p.batch * p.spatial);
-    let xhat = (x[i] - mean[c]) * s;
-    g -= (sum_dy[c] + xhat * sum_dy_xhat[c]) / count;
+  let first = index(gid, nwg) * PER_INVOCATION;
+  if (first >= N) { return; }
+  let c = channel_of(first);
+  let ch = channel(c);
+  let count = f32(BATCH * SPATIAL);
+  let sums = select(vec2f(0.0), vec2f(sum_dy[c], sum_dy_xhat[c]) / count, TRAIN);
+  for (var i = first; i < first + PER_INVOCATION; i += 1u) {
+    let v = x[i];
+    var g = rectified_grad(dy[i], v, ch);
+    if (TRAIN) {
+      g -= sums.x + (v - ch.mean) * ch.invstd * sums.y;
+    }
+    dx[i] = ch.scale * ch.invstd * g;
   }
-  dx[i] = scale_of(c) * s * g;
 }

@@ -27,21 +27,31 @@
 // How fast each runs where: bench/results (the kernels table, and the
 // variants timed per layer shape).
 
-struct ConvParams {
-  N: u32, Ci: u32, H: u32, W: u32,      // x (conv input) shape
-  Co: u32, Ho: u32, Wo: u32,            // y (conv output) channels and size
-  KH: u32, KW: u32,                     // kernel size
-  SY: u32, SX: u32, PY: u32, PX: u32,   // stride and zero padding
-  has_bias: u32,                        // 1 adds the bias (forward: bias[co]; input gradient: bias[ci])
-}
+// The geometry is a set of overrides, set when the pipeline is created (one
+// pipeline per layer shape): the index arithmetic then divides by constants,
+// which the compiler turns into shifts and multiplies, and loops of a known
+// trip count can be unrolled.
+override N: u32;                  // x (conv input) shape
+override Ci: u32;
+override H: u32;
+override W: u32;
+override Co: u32;                 // y (conv output) channels and size
+override Ho: u32;
+override Wo: u32;
+override KH: u32;                 // kernel size
+override KW: u32;
+override SY: u32;                 // stride and zero padding
+override SX: u32;
+override PY: u32;
+override PX: u32;
+override HAS_BIAS = false;        // adds the bias (forward: bias[co]; input gradient: bias[ci])
 
-struct ReduceParams {
-  count: u32,      // values per chunk (channels for conv_bias_grad, weights for sum_chunks)
-  chunks: u32,     // number of chunks
-  chunk_len: u32,  // conv_bias_grad: elements of one channel summed per chunk
-  plane: u32,      // conv_bias_grad: H * W of dy
-  batch: u32,      // conv_bias_grad: N of dy
-}
+// conv_bias_grad and sum_chunks: partial sums of `COUNT` values.
+override COUNT: u32 = 1u;         // values per chunk (channels for conv_bias_grad, weights for sum_chunks)
+override CHUNKS: u32 = 1u;        // number of chunks
+override CHUNK_LEN: u32 = 1u;     // conv_bias_grad: elements of one channel summed per chunk
+override PLANE: u32 = 1u;         // conv_bias_grad: H * W of dy
+override BATCH: u32 = 1u;         // conv_bias_grad: N of dy
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
@@ -52,8 +62,6 @@ struct ReduceParams {
 @group(0) @binding(5) var<storage, read> dy: array<f32>;
 @group(0) @binding(6) var<storage, read_write> partial: array<f32>;
 @group(0) @binding(7) var<storage, read_write> total: array<f32>;
-@group(0) @binding(8) var<uniform> p: ConvParams;
-@group(0) @binding(9) var<uniform> rp: ReduceParams;
 
 const WG = 64u; // = every entry point's @workgroup_size
 
@@ -61,26 +69,26 @@ fn invocation(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG
 
 // Bias of 4 channels starting at c0 (of `count`), or zeros when there is none.
 fn bias4(c0: u32, count: u32) -> vec4f {
-  if (p.has_bias == 0u) { return vec4f(0.0); }
+  if (!HAS_BIAS) { return vec4f(0.0); }
   let last = count - 1u;
   return vec4f(bias[min(c0, last)], bias[min(c0 + 1u, last)], bias[min(c0 + 2u, last)], bias[min(c0 + 3u, last)]);
 }
 
 // Stores 4 channels of image n at position pos of y (those that exist).
 fn store_out(n: u32, co0: u32, pos: u32, positions: u32, v: vec4f) {
-  if (n >= p.N) { return; }
-  let base = (n * p.Co + co0) * positions + pos;
+  if (n >= N) { return; }
+  let base = (n * Co + co0) * positions + pos;
   for (var c = 0u; c < 4u; c++) {
-    if (co0 + c < p.Co) { y[base + c * positions] = v[c]; }
+    if (co0 + c < Co) { y[base + c * positions] = v[c]; }
   }
 }
 
 // Stores 4 channels of image n at position pos of dx (those that exist).
 fn store_dx(n: u32, ci0: u32, pos: u32, positions: u32, v: vec4f) {
-  if (n >= p.N) { return; }
-  let base = (n * p.Ci + ci0) * positions + pos;
+  if (n >= N) { return; }
+  let base = (n * Ci + ci0) * positions + pos;
   for (var c = 0u; c < 4u; c++) {
-    if (ci0 + c < p.Ci) { dx[base + c * positions] = v[c]; }
+    if (ci0 + c < Ci) { dx[base + c * positions] = v[c]; }
   }
 }
 
@@ -94,37 +102,37 @@ fn store_dx(n: u32, ci0: u32, pos: u32, positions: u32, v: vec4f) {
 @compute @workgroup_size(64)
 fn conv2d_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let id = invocation(gid, nwg);
-  let positions = p.Ho * p.Wo;
-  let groups = (p.N + 7u) / 8u;
-  if (id >= positions * groups * ((p.Co + 3u) / 4u)) { return; }
+  let positions = Ho * Wo;
+  let groups = (N + 7u) / 8u;
+  if (id >= positions * groups * ((Co + 3u) / 4u)) { return; }
   let pos = id % positions;
   let n0 = ((id / positions) % groups) * 8u;
   let co0 = (id / (positions * groups)) * 4u;
 
   // Top-left input pixel of the window (negative inside the padding) and the taps inside the input.
-  let top = i32((pos / p.Wo) * p.SY) - i32(p.PY);
-  let left = i32((pos % p.Wo) * p.SX) - i32(p.PX);
+  let top = i32((pos / Wo) * SY) - i32(PY);
+  let left = i32((pos % Wo) * SX) - i32(PX);
   let ky_lo = u32(max(0, -top));
-  let ky_hi = u32(clamp(i32(p.H) - top, 0, i32(p.KH)));
+  let ky_hi = u32(clamp(i32(H) - top, 0, i32(KH)));
   let kx_lo = u32(max(0, -left));
-  let kx_hi = u32(clamp(i32(p.W) - left, 0, i32(p.KW)));
+  let kx_hi = u32(clamp(i32(W) - left, 0, i32(KW)));
 
   // Offsets of the 8 images in x (an image past N repeats the last one and is not stored)...
-  let image = p.Ci * p.H * p.W;
-  let x0 = min(n0, p.N - 1u) * image;
-  let x1 = min(n0 + 1u, p.N - 1u) * image;
-  let x2 = min(n0 + 2u, p.N - 1u) * image;
-  let x3 = min(n0 + 3u, p.N - 1u) * image;
-  let x4 = min(n0 + 4u, p.N - 1u) * image;
-  let x5 = min(n0 + 5u, p.N - 1u) * image;
-  let x6 = min(n0 + 6u, p.N - 1u) * image;
-  let x7 = min(n0 + 7u, p.N - 1u) * image;
+  let image = Ci * H * W;
+  let x0 = min(n0, N - 1u) * image;
+  let x1 = min(n0 + 1u, N - 1u) * image;
+  let x2 = min(n0 + 2u, N - 1u) * image;
+  let x3 = min(n0 + 3u, N - 1u) * image;
+  let x4 = min(n0 + 4u, N - 1u) * image;
+  let x5 = min(n0 + 5u, N - 1u) * image;
+  let x6 = min(n0 + 6u, N - 1u) * image;
+  let x7 = min(n0 + 7u, N - 1u) * image;
   // ...and of the 4 channels' weight rows: w[co, ci, ky, kx] = w[co * R + (ci * KH + ky) * KW + kx].
-  let R = p.Ci * p.KH * p.KW;
-  let w0 = min(co0, p.Co - 1u) * R;
-  let w1 = min(co0 + 1u, p.Co - 1u) * R;
-  let w2 = min(co0 + 2u, p.Co - 1u) * R;
-  let w3 = min(co0 + 3u, p.Co - 1u) * R;
+  let R = Ci * KH * KW;
+  let w0 = min(co0, Co - 1u) * R;
+  let w1 = min(co0 + 1u, Co - 1u) * R;
+  let w2 = min(co0 + 2u, Co - 1u) * R;
+  let w3 = min(co0 + 3u, Co - 1u) * R;
 
   var acc0 = vec4f(0.0);  // image n0, channels co0..co0+3
   var acc1 = vec4f(0.0);
@@ -134,11 +142,11 @@ fn conv2d_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   var acc5 = vec4f(0.0);
   var acc6 = vec4f(0.0);
   var acc7 = vec4f(0.0);
-  for (var ci = 0u; ci < p.Ci; ci++) {
+  for (var ci = 0u; ci < Ci; ci++) {
     for (var ky = ky_lo; ky < ky_hi; ky++) {
       // x offset of (ci, top + ky, left) within an image; adding kx >= kx_lo makes it non-negative.
-      let row = i32((ci * p.H) * p.W) + (top + i32(ky)) * i32(p.W) + left;
-      let r = (ci * p.KH + ky) * p.KW;
+      let row = i32((ci * H) * W) + (top + i32(ky)) * i32(W) + left;
+      let r = (ci * KH + ky) * KW;
       for (var kx = kx_lo; kx < kx_hi; kx++) {
         let i = u32(row + i32(kx));
         let wv = vec4f(w[w0 + r + kx], w[w1 + r + kx], w[w2 + r + kx], w[w3 + r + kx]);
@@ -153,7 +161,7 @@ fn conv2d_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
       }
     }
   }
-  let b = bias4(co0, p.Co);
+  let b = bias4(co0, Co);
   store_out(n0, co0, pos, positions, acc0 + b);
   store_out(n0 + 1u, co0, pos, positions, acc1 + b);
   store_out(n0 + 2u, co0, pos, positions, acc2 + b);
@@ -188,37 +196,37 @@ fn taps_reaching(i: u32, pad: u32, stride: u32, kernel: u32, dy_size: u32) -> ve
 @compute @workgroup_size(64)
 fn conv2d_input_grad_direct(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let id = invocation(gid, nwg);
-  let positions = p.H * p.W;
-  let groups = (p.N + 7u) / 8u;
-  if (id >= positions * groups * ((p.Ci + 3u) / 4u)) { return; }
+  let positions = H * W;
+  let groups = (N + 7u) / 8u;
+  if (id >= positions * groups * ((Ci + 3u) / 4u)) { return; }
   let pos = id % positions;
   let n0 = ((id / positions) % groups) * 8u;
   let ci0 = (id / (positions * groups)) * 4u;
 
-  let iy = pos / p.W;
-  let ix = pos % p.W;
-  let ky_range = taps_reaching(iy, p.PY, p.SY, p.KH, p.Ho);
-  let kx_range = taps_reaching(ix, p.PX, p.SX, p.KW, p.Wo);
-  let reach_y = i32(iy + p.PY);  // tap ky reads dy row (reach_y - ky) / SY
-  let reach_x = i32(ix + p.PX);
+  let iy = pos / W;
+  let ix = pos % W;
+  let ky_range = taps_reaching(iy, PY, SY, KH, Ho);
+  let kx_range = taps_reaching(ix, PX, SX, KW, Wo);
+  let reach_y = i32(iy + PY);  // tap ky reads dy row (reach_y - ky) / SY
+  let reach_x = i32(ix + PX);
 
   // Offsets of the 8 images in dy (an image past N repeats the last one and is not stored)...
-  let dy_plane = p.Ho * p.Wo;
-  let image = p.Co * dy_plane;
-  let d0 = min(n0, p.N - 1u) * image;
-  let d1 = min(n0 + 1u, p.N - 1u) * image;
-  let d2 = min(n0 + 2u, p.N - 1u) * image;
-  let d3 = min(n0 + 3u, p.N - 1u) * image;
-  let d4 = min(n0 + 4u, p.N - 1u) * image;
-  let d5 = min(n0 + 5u, p.N - 1u) * image;
-  let d6 = min(n0 + 6u, p.N - 1u) * image;
-  let d7 = min(n0 + 7u, p.N - 1u) * image;
+  let dy_plane = Ho * Wo;
+  let image = Co * dy_plane;
+  let d0 = min(n0, N - 1u) * image;
+  let d1 = min(n0 + 1u, N - 1u) * image;
+  let d2 = min(n0 + 2u, N - 1u) * image;
+  let d3 = min(n0 + 3u, N - 1u) * image;
+  let d4 = min(n0 + 4u, N - 1u) * image;
+  let d5 = min(n0 + 5u, N - 1u) * image;
+  let d6 = min(n0 + 6u, N - 1u) * image;
+  let d7 = min(n0 + 7u, N - 1u) * image;
   // ...and of the 4 channels in w: w[co, ci, ky, kx] = w[(co * Ci + ci) * KK + ky * KW + kx].
-  let KK = p.KH * p.KW;
-  let w0 = min(ci0, p.Ci - 1u) * KK;
-  let w1 = min(ci0 + 1u, p.Ci - 1u) * KK;
-  let w2 = min(ci0 + 2u, p.Ci - 1u) * KK;
-  let w3 = min(ci0 + 3u, p.Ci - 1u) * KK;
+  let KK = KH * KW;
+  let w0 = min(ci0, Ci - 1u) * KK;
+  let w1 = min(ci0 + 1u, Ci - 1u) * KK;
+  let w2 = min(ci0 + 2u, Ci - 1u) * KK;
+  let w3 = min(ci0 + 3u, Ci - 1u) * KK;
 
   var acc0 = vec4f(0.0);  // image n0, channels ci0..ci0+3
   var acc1 = vec4f(0.0);
@@ -230,17 +238,17 @@ fn conv2d_input_grad_direct(@builtin(global_invocation_id) gid: vec3u, @builtin(
   var acc7 = vec4f(0.0);
   // dy row and column read by the first tap; each further tap (SY further on
   // in w) reads one dy row (column) further back. No division in the loop.
-  let oy_first = u32(reach_y - ky_range.x) / p.SY;
-  let ox_first = u32(reach_x - kx_range.x) / p.SX;
-  for (var co = 0u; co < p.Co; co++) {
+  let oy_first = u32(reach_y - ky_range.x) / SY;
+  let ox_first = u32(reach_x - kx_range.x) / SX;
+  for (var co = 0u; co < Co; co++) {
     let plane = co * dy_plane;
-    let wco = co * p.Ci * KK;
+    let wco = co * Ci * KK;
     var oy = oy_first;
-    for (var ky = ky_range.x; ky <= ky_range.y; ky += i32(p.SY)) {
-      let row = plane + oy * p.Wo;
-      let wrow = wco + u32(ky) * p.KW;
+    for (var ky = ky_range.x; ky <= ky_range.y; ky += i32(SY)) {
+      let row = plane + oy * Wo;
+      let wrow = wco + u32(ky) * KW;
       var ox = ox_first;
-      for (var kx = kx_range.x; kx <= kx_range.y; kx += i32(p.SX)) {
+      for (var kx = kx_range.x; kx <= kx_range.y; kx += i32(SX)) {
         let i = row + ox;
         let k = wrow + u32(kx);
         let wv = vec4f(w[w0 + k], w[w1 + k], w[w2 + k], w[w3 + k]);
@@ -257,7 +265,7 @@ fn conv2d_input_grad_direct(@builtin(global_invocation_id) gid: vec3u, @builtin(
       oy--;
     }
   }
-  let b = bias4(ci0, p.Ci);
+  let b = bias4(ci0, Ci);
   store_dx(n0, ci0, pos, positions, acc0 + b);
   store_dx(n0 + 1u, ci0, pos, positions, acc1 + b);
   store_dx(n0 + 2u, ci0, pos, positions, acc2 + b);
@@ -286,33 +294,33 @@ fn conv2d_input_grad_direct(@builtin(global_invocation_id) gid: vec3u, @builtin(
 @compute @workgroup_size(64)
 fn col2im(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let id = invocation(gid, nwg);
-  if (id >= p.N * p.Ci * p.H) { return; }
-  let iy = id % p.H;
-  let ci = (id / p.H) % p.Ci;
-  let n = id / (p.H * p.Ci);
-  let P = p.Ho * p.Wo;
-  let reach_y = iy + p.PY;
-  let oy_first = min(reach_y / p.SY, p.Ho - 1u);
-  let ky_first = i32(reach_y) - i32(oy_first * p.SY);
-  let ky_last = min(i32(p.KH) - 1, i32(reach_y));
+  if (id >= N * Ci * H) { return; }
+  let iy = id % H;
+  let ci = (id / H) % Ci;
+  let n = id / (H * Ci);
+  let P = Ho * Wo;
+  let reach_y = iy + PY;
+  let oy_first = min(reach_y / SY, Ho - 1u);
+  let ky_first = i32(reach_y) - i32(oy_first * SY);
+  let ky_last = min(i32(KH) - 1, i32(reach_y));
   // dcols offset of (n, tap (ci, 0, 0), pixel 0); tap (ky, kx) adds (ky * KW + kx) * P.
-  let base = (n * p.Ci + ci) * p.KH * p.KW * P;
+  let base = (n * Ci + ci) * KH * KW * P;
   var b = 0.0;
-  if (p.has_bias != 0u) { b = bias[ci]; }
-  var out = id * p.W;
-  var q = p.PX / p.SX;       // (ix + PX) / SX for ix = 0
-  var phase = p.PX % p.SX;   // (ix + PX) % SX
-  for (var ix = 0u; ix < p.W; ix++) {
-    let reach_x = ix + p.PX;
-    let ox_first = min(q, p.Wo - 1u);
-    let kx_first = i32(reach_x) - i32(ox_first * p.SX);
-    let kx_last = min(i32(p.KW) - 1, i32(reach_x));
+  if (HAS_BIAS) { b = bias[ci]; }
+  var out = id * W;
+  var q = PX / SX;       // (ix + PX) / SX for ix = 0
+  var phase = PX % SX;   // (ix + PX) % SX
+  for (var ix = 0u; ix < W; ix++) {
+    let reach_x = ix + PX;
+    let ox_first = min(q, Wo - 1u);
+    let kx_first = i32(reach_x) - i32(ox_first * SX);
+    let kx_last = min(i32(KW) - 1, i32(reach_x));
     var s = b;
     var oy = oy_first;
-    for (var ky = ky_first; ky <= ky_last; ky += i32(p.SY)) {
+    for (var ky = ky_first; ky <= ky_last; ky += i32(SY)) {
       var ox = ox_first;
-      for (var kx = kx_first; kx <= kx_last; kx += i32(p.SX)) {
-        s += dcols[base + (u32(ky) * p.KW + u32(kx)) * P + oy * p.Wo + ox];
+      for (var kx = kx_first; kx <= kx_last; kx += i32(SX)) {
+        s += dcols[base + (u32(ky) * KW + u32(kx)) * P + oy * Wo + ox];
         ox--;
       }
       oy--;
@@ -320,7 +328,7 @@ fn col2im(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
     dx[out] = s;
     out++;
     phase++;
-    if (phase == p.SX) { phase = 0u; q++; }
+    if (phase == SX) { phase = 0u; q++; }
   }
 }
 
@@ -332,20 +340,20 @@ fn col2im(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw
 @compute @workgroup_size(64)
 fn conv_bias_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let id = invocation(gid, nwg);
-  if (id >= rp.count * rp.chunks) { return; }
-  let c = id % rp.count;
-  let chunk = id / rp.count;
-  let k0 = chunk * rp.chunk_len;
-  let k1 = min(k0 + rp.chunk_len, rp.batch * rp.plane);
-  var n = k0 / rp.plane;
-  var i = k0 % rp.plane;
+  if (id >= COUNT * CHUNKS) { return; }
+  let c = id % COUNT;
+  let chunk = id / COUNT;
+  let k0 = chunk * CHUNK_LEN;
+  let k1 = min(k0 + CHUNK_LEN, BATCH * PLANE);
+  var n = k0 / PLANE;
+  var i = k0 % PLANE;
   var s = 0.0;
   for (var k = k0; k < k1; k++) {
-    s += dy[(n * rp.count + c) * rp.plane + i];
+    s += dy[(n * COUNT + c) * PLANE + i];
     i++;
-    if (i == rp.plane) { i = 0u; n++; }
+    if (i == PLANE) { i = 0u; n++; }
   }
-  partial[chunk * rp.count + c] = s;
+  partial[chunk * COUNT + c] = s;
 }
 
 // ---------------------------------------------------------------------------
@@ -354,8 +362,8 @@ fn conv_bias_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
 @compute @workgroup_size(64)
 fn sum_chunks(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = invocation(gid, nwg);
-  if (i >= rp.count) { return; }
+  if (i >= COUNT) { return; }
   var s = 0.0;
-  for (var k = 0u; k < rp.chunks; k++) { s += partial[k * rp.count + i]; }
+  for (var k = 0u; k < CHUNKS; k++) { s += partial[k * COUNT + i]; }
   total[i] = s;
 }

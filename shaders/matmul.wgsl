@@ -21,28 +21,37 @@
 // Edges: rows and columns past m or n read a clamped, valid row or column (so
 // the depth loop has no bounds tests) and are not stored.
 
-struct Params {
-  m: u32, n: u32,                 // rows and columns of each c
-  depth: u32,                     // length of the sum
-  batches: u32,
-  a_batch: u32, a_row: u32, a_depth: u32,
-  b_batch: u32, b_col: u32, b_depth: u32,
-  c_batch: u32, c_row: u32, c_col: u32,
-  bias_row: u32, bias_col: u32,
-  has_bias: u32,                  // 0: bias is not read
-}
+// The product's sizes and strides are overrides, set when the pipeline is
+// created (one pipeline per product shape): the block indices then divide by
+// constants, which the compiler turns into shifts and multiplies, and the
+// addresses fold.
+override M: u32;                  // rows and columns of each c
+override N: u32;
+override DEPTH: u32;              // length of the sum
+override BATCHES: u32;
+override A_BATCH: u32 = 0u;
+override A_ROW: u32;
+override A_DEPTH: u32;
+override B_BATCH: u32 = 0u;
+override B_COL: u32;
+override B_DEPTH: u32;
+override C_BATCH: u32 = 0u;
+override C_ROW: u32;
+override C_COL: u32;
+override BIAS_ROW: u32 = 0u;
+override BIAS_COL: u32 = 0u;
+override HAS_BIAS = false;        // false: bias is not read
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read> b: array<f32>;
 @group(0) @binding(2) var<storage, read_write> c_out: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
 
 const WG = 64u; // = matmul's @workgroup_size
 
 fn bias_at(row: u32, col: u32) -> f32 {
-  if (p.has_bias == 0u) { return 0.0; }
-  return bias[row * p.bias_row + col * p.bias_col];
+  if (!HAS_BIAS) { return 0.0; }
+  return bias[row * BIAS_ROW + col * BIAS_COL];
 }
 
 // One invocation per 8x8 block; column blocks fastest, then row blocks, then
@@ -50,51 +59,51 @@ fn bias_at(row: u32, col: u32) -> f32 {
 @compute @workgroup_size(64)
 fn matmul(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let id = gid.x + gid.y * nwg.x * WG;
-  let col_blocks = (p.n + 7u) / 8u;
-  let row_blocks = (p.m + 7u) / 8u;
-  if (id >= col_blocks * row_blocks * p.batches) { return; }
+  let col_blocks = (N + 7u) / 8u;
+  let row_blocks = (M + 7u) / 8u;
+  if (id >= col_blocks * row_blocks * BATCHES) { return; }
   let col0 = (id % col_blocks) * 8u;
   let row0 = ((id / col_blocks) % row_blocks) * 8u;
   let batch = id / (col_blocks * row_blocks);
 
   // Where the block's 8 rows of a and 8 columns of b start (clamped into range).
-  let ab = batch * p.a_batch;
-  let a0 = ab + min(row0, p.m - 1u) * p.a_row;
-  let a1 = ab + min(row0 + 1u, p.m - 1u) * p.a_row;
-  let a2 = ab + min(row0 + 2u, p.m - 1u) * p.a_row;
-  let a3 = ab + min(row0 + 3u, p.m - 1u) * p.a_row;
-  let a4 = ab + min(row0 + 4u, p.m - 1u) * p.a_row;
-  let a5 = ab + min(row0 + 5u, p.m - 1u) * p.a_row;
-  let a6 = ab + min(row0 + 6u, p.m - 1u) * p.a_row;
-  let a7 = ab + min(row0 + 7u, p.m - 1u) * p.a_row;
-  let bb = batch * p.b_batch;
-  let b0 = bb + min(col0, p.n - 1u) * p.b_col;
-  let b1 = bb + min(col0 + 1u, p.n - 1u) * p.b_col;
-  let b2 = bb + min(col0 + 2u, p.n - 1u) * p.b_col;
-  let b3 = bb + min(col0 + 3u, p.n - 1u) * p.b_col;
-  let b4 = bb + min(col0 + 4u, p.n - 1u) * p.b_col;
-  let b5 = bb + min(col0 + 5u, p.n - 1u) * p.b_col;
-  let b6 = bb + min(col0 + 6u, p.n - 1u) * p.b_col;
-  let b7 = bb + min(col0 + 7u, p.n - 1u) * p.b_col;
+  let ab = batch * A_BATCH;
+  let a0 = ab + min(row0, M - 1u) * A_ROW;
+  let a1 = ab + min(row0 + 1u, M - 1u) * A_ROW;
+  let a2 = ab + min(row0 + 2u, M - 1u) * A_ROW;
+  let a3 = ab + min(row0 + 3u, M - 1u) * A_ROW;
+  let a4 = ab + min(row0 + 4u, M - 1u) * A_ROW;
+  let a5 = ab + min(row0 + 5u, M - 1u) * A_ROW;
+  let a6 = ab + min(row0 + 6u, M - 1u) * A_ROW;
+  let a7 = ab + min(row0 + 7u, M - 1u) * A_ROW;
+  let bb = batch * B_BATCH;
+  let b0 = bb + min(col0, N - 1u) * B_COL;
+  let b1 = bb + min(col0 + 1u, N - 1u) * B_COL;
+  let b2 = bb + min(col0 + 2u, N - 1u) * B_COL;
+  let b3 = bb + min(col0 + 3u, N - 1u) * B_COL;
+  let b4 = bb + min(col0 + 4u, N - 1u) * B_COL;
+  let b5 = bb + min(col0 + 5u, N - 1u) * B_COL;
+  let b6 = bb + min(col0 + 6u, N - 1u) * B_COL;
+  let b7 = bb + min(col0 + 7u, N - 1u) * B_COL;
 
   var c = Block();
   var ak = 0u;
   var bk = 0u;
-  for (var k = 0u; k < p.depth; k++) {
+  for (var k = 0u; k < DEPTH; k++) {
     rank1(&c,
       vec4f(a[a0 + ak], a[a1 + ak], a[a2 + ak], a[a3 + ak]), vec4f(a[a4 + ak], a[a5 + ak], a[a6 + ak], a[a7 + ak]),
       vec4f(b[b0 + bk], b[b1 + bk], b[b2 + bk], b[b3 + bk]), vec4f(b[b4 + bk], b[b5 + bk], b[b6 + bk], b[b7 + bk]));
-    ak += p.a_depth;
-    bk += p.b_depth;
+    ak += A_DEPTH;
+    bk += B_DEPTH;
   }
 
   // Store the in-range part of the block (+ bias).
-  let cb = batch * p.c_batch;
-  for (var i = 0u; i < 8u && row0 + i < p.m; i++) {
+  let cb = batch * C_BATCH;
+  for (var i = 0u; i < 8u && row0 + i < M; i++) {
     let row = row0 + i;
     let v = block_row(c, i);
-    for (var j = 0u; j < 8u && col0 + j < p.n; j++) {
-      c_out[cb + row * p.c_row + (col0 + j) * p.c_col] = v[j / 4u][j % 4u] + bias_at(row, col0 + j);
+    for (var j = 0u; j < 8u && col0 + j < N; j++) {
+      c_out[cb + row * C_ROW + (col0 + j) * C_COL] = v[j / 4u][j % 4u] + bias_at(row, col0 + j);
     }
   }
 }

@@ -133,7 +133,8 @@ test("batchnorm: a large spread around a large mean is normalised exactly (two-p
 
 test("batchnorm: training-mode backward by finite differences for x, weight and bias", async () => {
   await setup();
-  for (const [k, shape] of [[4, 3], [2, 3, 2, 3], [3, 2, 5], [2, 1, 3, 3]].entries()) {
+  // [2, 2, 2, 4]: positions a multiple of 4, where the elementwise kernels take four elements an invocation.
+  for (const [k, shape] of [[4, 3], [2, 3, 2, 3], [3, 2, 5], [2, 1, 3, 3], [2, 2, 2, 4]].entries()) {
     const c = shape[1];
     await gradcheck(`batchNorm training [${shape}]`, (x, w, b) => F.batchNorm(x, null, null, w, b, true), [
       { data: uniform(sizeOf(shape), 50 + k, -2, 2), shape },
@@ -158,7 +159,7 @@ test("batchnorm: training-mode backward by finite differences for x, weight and 
 
 test("batchnorm: evaluation-mode backward by finite differences for x, weight and bias", async () => {
   await setup();
-  for (const [k, shape] of [[4, 3], [2, 3, 2, 3]].entries()) {
+  for (const [k, shape] of [[4, 3], [2, 3, 2, 3], [2, 2, 2, 4]].entries()) {
     const c = shape[1];
     const rm = uniform(c, 90 + k, -0.5, 0.5);
     const rv = uniform(c, 91 + k, 0.5, 2);
@@ -215,7 +216,7 @@ test("batchnorm: OCGAN-sized inputs [64,256,4,4] and [64,16,32,32], forward and 
 test("batchnorm: a fused ReLU or leaky ReLU matches the CPU forward (train and eval) and, in evaluation, its finite differences", async () => {
   await setup();
   const leaky = (v: ArrayLike<number>, slope: number) => Float64Array.from(v, (z) => (z > 0 ? z : slope * z));
-  for (const [k, shape] of [[5, 3], [3, 4, 3, 3]].entries()) {
+  for (const [k, shape] of [[5, 3], [3, 4, 3, 3], [2, 3, 2, 4]].entries()) {
     const d = channelData(shape, 300 + k);
     for (const slope of [0, 0.2]) {
       for (const training of [true, false]) {

@@ -31,16 +31,30 @@ interface Geometry {
   splits: number;
 }
 
-type Flags = Partial<{ eps: number; momentum: number; update_running: number; has_weight: number; has_bias: number; train: number; slope: number }>;
+type Flags = Partial<{ eps: number; momentum: number; updateRunning: boolean; hasWeight: boolean; hasBias: boolean; train: boolean; slope: number | null }>;
 
-/** Every member of the shader's Params struct; each entry point reads those it needs. */
-function params(geo: Geometry, flags: Flags) {
-  return { ...geo, eps: 0, momentum: 0, update_running: 0, has_weight: 0, has_bias: 0, train: 0, slope: 0, ...flags };
+/**
+ * Launches one entry point of batchnorm.wgsl over `invocations`. The shape and
+ * `flags` become the shader's overrides (a pipeline per layer and setting);
+ * `slope` set fuses a leaky ReLU with that slope (the RECTIFY override).
+ */
+function run(entry: string, buffers: Record<string, GPUBuffer>, geo: Geometry, flags: Flags, invocations: number, perInvocation = 1): void {
+  const constants: Record<string, number> = { N: geo.n, BATCH: geo.batch, CHANNELS: geo.channels, SPATIAL: geo.spatial, SPLITS: geo.splits };
+  if (perInvocation > 1) constants.PER_INVOCATION = perInvocation;
+  if (flags.eps !== undefined) constants.EPS = flags.eps;
+  if (flags.momentum !== undefined) constants.MOMENTUM = flags.momentum;
+  if (flags.updateRunning) constants.UPDATE_RUNNING = 1;
+  if (flags.hasWeight) constants.HAS_WEIGHT = 1;
+  if (flags.hasBias) constants.HAS_BIAS = 1;
+  if (flags.train) constants.TRAIN = 1;
+  if (flags.slope !== undefined && flags.slope !== null) Object.assign(constants, { RECTIFY: 1, SLOPE: flags.slope });
+  launchElementwise(kernel(FILE, batchnormWgsl, entry, constants), buffers, {}, invocations);
 }
 
-/** `rectify`: the kernel with a leaky ReLU fused in (the RECTIFY override), whose slope `flags` gives. */
-function run(entry: string, buffers: Record<string, GPUBuffer>, geo: Geometry, flags: Flags, invocations: number, rectify = false): void {
-  launchElementwise(kernel(FILE, batchnormWgsl, entry, rectify ? { RECTIFY: 1 } : undefined), buffers, params(geo, flags), invocations);
+/** The elementwise passes (normalize, backward_input): four elements of one channel an invocation where the layout allows. */
+function runElementwise(entry: string, buffers: Record<string, GPUBuffer>, geo: Geometry, flags: Flags): void {
+  const per = geo.spatial % 4 === 0 ? 4 : 1;
+  run(entry, buffers, geo, flags, geo.n / per, per);
 }
 
 function checkChannelVector(name: string, t: Tensor | null, channels: number, x: Tensor): void {
@@ -113,7 +127,7 @@ export function batchNorm(
       invstd_out: invstd.buffer,
       running_mean: (runningMean ?? scratch[0]).buffer,
       running_var: (runningVar ?? scratch[1]).buffer,
-    }, geo, { eps, momentum, update_running: runningMean ? 1 : 0 }, channels);
+    }, geo, { eps, momentum, updateRunning: runningMean !== null }, channels);
     partials.dispose();
     scratch.forEach((t) => t.dispose());
   } else {
@@ -121,13 +135,12 @@ export function batchNorm(
       geo, { eps }, channels);
   }
 
-  const affine = { has_weight: weight ? 1 : 0, has_bias: bias ? 1 : 0, slope: rectifierSlope ?? 0 };
-  const rectify = rectifierSlope !== null;
+  const affine: Flags = { hasWeight: weight !== null, hasBias: bias !== null, slope: rectifierSlope };
   // A missing weight or bias still needs a buffer bound: x is only read, so it stands in.
   const weightBuffer = (weight ?? x).buffer;
   const biasBuffer = (bias ?? x).buffer;
-  run("normalize", { x: x.buffer, mean: mean.buffer, invstd: invstd.buffer, weight: weightBuffer, bias: biasBuffer, y: y.buffer },
-    geo, affine, x.size, rectify);
+  runElementwise("normalize", { x: x.buffer, mean: mean.buffer, invstd: invstd.buffer, weight: weightBuffer, bias: biasBuffer, y: y.buffer },
+    geo, affine);
 
   const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
   record(op, inputs, y, (dy) => {
@@ -138,7 +151,7 @@ export function batchNorm(
       const partials = empty([channels, splits, 2], "batchNorm_backward_partials");
       run("backward_partial", {
         x: x.buffer, dy: dy.buffer, mean: mean.buffer, invstd: invstd.buffer, weight: weightBuffer, bias: biasBuffer, partials_out: partials.buffer,
-      }, geo, affine, channels * splits, rectify);
+      }, geo, affine, channels * splits);
       sumDy = empty([channels], "batchNorm_backward_bias");
       sumDyXhat = empty([channels], "batchNorm_backward_weight");
       run("backward_finalize", { partials: partials.buffer, sum_dy_out: sumDy.buffer, sum_dy_xhat_out: sumDyXhat.buffer },
@@ -148,10 +161,10 @@ export function batchNorm(
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
       dx = empty(x.shape, "batchNorm_backward_x");
-      run("backward_input", {
+      runElementwise("backward_input", {
         x: x.buffer, dy: dy.buffer, mean: mean.buffer, invstd: invstd.buffer, weight: weightBuffer, bias: biasBuffer,
         sum_dy: (sumDy ?? mean).buffer, sum_dy_xhat: (sumDyXhat ?? mean).buffer, dx: dx.buffer,
-      }, geo, { ...affine, train: training ? 1 : 0 }, x.size, rectify);
+      }, geo, { ...affine, train: training });
     }
     // The tape runs each rule once: the saved statistics are no longer needed.
     mean.dispose();

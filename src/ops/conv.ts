@@ -77,9 +77,10 @@ const conv2dQuadSource = joinWgsl(
 );
 const blocks = (n: number) => Math.ceil(n / BLOCK);
 
-function launch(entry: string, buffers: Record<string, GPUBuffer>, params: Record<string, number>, invocations: number): void {
-  const k = kernel("conv2d.wgsl", conv2dWgsl, entry);
-  runtime().launch(k, buffers, params, grid(Math.ceil(invocations / WORKGROUP)));
+/** Launches an entry point of conv2d.wgsl, `constants` setting its overrides (the layer's geometry). */
+function launch(entry: string, buffers: Record<string, GPUBuffer>, constants: Record<string, number>, invocations: number): void {
+  const k = kernel("conv2d.wgsl", conv2dWgsl, entry, constants);
+  runtime().launch(k, buffers, {}, grid(Math.ceil(invocations / WORKGROUP)));
 }
 
 /**
@@ -100,7 +101,7 @@ const isQuad = (variant: string) => variant.includes("quad");
 /** 8x8 blocks of an output m x n per other index, as the kernels count them: of 16x16 quad blocks when `quad`. */
 const outputBlocks = (m: number, n: number, quad: boolean) => (quad ? 4 * Math.ceil(m / 16) * Math.ceil(n / 16) : blocks(m) * blocks(n));
 
-function blockConstants(g: Geometry, hasBias: boolean): Record<string, number> {
+function geometryConstants(g: Geometry, hasBias: boolean): Record<string, number> {
   const { N, Ci, H, W, Co, Ho, Wo, KH, KW, SY, SX, PY, PX } = g;
   return { N, Ci, H, W, Co, Ho, Wo, KH, KW, SY, SX, PY, PX, HAS_BIAS: hasBias ? 1 : 0 };
 }
@@ -121,10 +122,6 @@ function pickVariant(family: string, g: Geometry, variants: readonly string[], i
     a.dispose();
     b.dispose();
   });
-}
-
-function convParams(g: Geometry, hasBias: boolean): Record<string, number> {
-  return { ...g, has_bias: hasBias ? 1 : 0 };
 }
 
 // The default order of the input gradient's variants, the rule measured with
@@ -165,10 +162,10 @@ function convForwardBy(variant: string, g: Geometry, x: Tensor, w: Tensor, b: Te
   const bias = (b ?? w).buffer;
   if (variant !== "direct") {
     const quad = isQuad(variant);
-    launchBlock(quad ? "conv2d_forward" : "conv2d_forward_block", blockConstants(g, b !== null), { x: x.buffer, w: w.buffer, bias, y: y.buffer },
+    launchBlock(quad ? "conv2d_forward" : "conv2d_forward_block", geometryConstants(g, b !== null), { x: x.buffer, w: w.buffer, bias, y: y.buffer },
       g.Ho * g.Wo * outputBlocks(g.N, g.Co, quad), workgroupOf(variant), quad);
   } else {
-    launch("conv2d_forward", { x: x.buffer, w: w.buffer, bias, y: y.buffer }, convParams(g, b !== null), g.Ho * g.Wo * Math.ceil(g.N / DIRECT_IMAGES) * Math.ceil(g.Co / DIRECT_CHANNELS));
+    launch("conv2d_forward", { x: x.buffer, w: w.buffer, bias, y: y.buffer }, geometryConstants(g, b !== null), g.Ho * g.Wo * Math.ceil(g.N / DIRECT_IMAGES) * Math.ceil(g.Co / DIRECT_CHANNELS));
   }
   return y;
 }
@@ -184,7 +181,7 @@ function convInputGradBy(variant: string, g: Geometry, dy: Tensor, w: Tensor, b:
   const dx = empty([g.N, g.Ci, g.H, g.W], op);
   const buffers = { dy: dy.buffer, w: w.buffer, bias: (b ?? w).buffer, dx: dx.buffer };
   if (variant === "direct") {
-    launch("conv2d_input_grad_direct", buffers, convParams(g, b !== null), g.H * g.W * Math.ceil(g.N / DIRECT_IMAGES) * Math.ceil(g.Ci / DIRECT_CHANNELS));
+    launch("conv2d_input_grad_direct", buffers, geometryConstants(g, b !== null), g.H * g.W * Math.ceil(g.N / DIRECT_IMAGES) * Math.ceil(g.Ci / DIRECT_CHANNELS));
   } else if (variant.startsWith("phases")) {
     inputGradByPhases(g, buffers, b !== null, workgroupOf(variant), isQuad(variant));
   } else {
@@ -206,7 +203,7 @@ function phaseClass(phase: number, pad: number, stride: number, size: number, ke
 
 /** The "phases" variant: one dispatch of conv2d_input_grad_phases per (row phase, column phase) class. */
 function inputGradByPhases(g: Geometry, buffers: Record<string, GPUBuffer>, hasBias: boolean, workgroup: number, quad: boolean): void {
-  const constants = blockConstants(g, hasBias);
+  const constants = geometryConstants(g, hasBias);
   for (let phy = 0; phy < g.SY; phy++) {
     const rows = phaseClass(phy, g.PY, g.SY, g.H, g.KH);
     for (let phx = 0; phx < g.SX; phx++) {
@@ -241,7 +238,7 @@ function inputGradByGemm(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, d
       c: { buffer: dcols.buffer, batch: 1, row: R * P, col: P },
     });
   }
-  launch("col2im", { dcols: dcols.buffer, bias: (b ?? w).buffer, dx: dx.buffer }, convParams(g, b !== null), g.N * g.Ci * g.H);
+  launch("col2im", { dcols: dcols.buffer, bias: (b ?? w).buffer, dx: dx.buffer }, geometryConstants(g, b !== null), g.N * g.Ci * g.H);
   dcols.dispose(); // safe: the pool reuses it only after the recorded dispatches are submitted
 }
 
@@ -267,7 +264,7 @@ function convWeightGradBy(variant: string, g: Geometry, x: Tensor, dy: Tensor, o
   while (g.N % perGroup !== 0) perGroup--;
   const groups = Math.max(1, g.N / perGroup);
   return summedOverChunks(empty([g.Co, g.Ci, g.KH, g.KW], op), weights, groups, op, (partial) => {
-    launchBlock("conv2d_weight_grad", { ...blockConstants(g, false), IMAGES_PER_GROUP: perGroup }, { x: x.buffer, dy: dy.buffer, partial: partial.buffer },
+    launchBlock("conv2d_weight_grad", { ...geometryConstants(g, false), IMAGES_PER_GROUP: perGroup }, { x: x.buffer, dy: dy.buffer, partial: partial.buffer },
       perGroupBlocks * groups, WORKGROUP, quad);
   });
 }
@@ -278,7 +275,7 @@ function biasGrad(dy: Tensor, op: TensorName): Tensor {
   const perChannel = N * H * W;
   const chunks = Math.max(1, Math.ceil(perChannel / BIAS_GRAD_CHUNK));
   return summedOverChunks(empty([C], op), C, chunks, op, (partial) => {
-    const params = { count: C, chunks, chunk_len: BIAS_GRAD_CHUNK, plane: H * W, batch: N };
+    const params = { COUNT: C, CHUNKS: chunks, CHUNK_LEN: BIAS_GRAD_CHUNK, PLANE: H * W, BATCH: N };
     launch("conv_bias_grad", { dy: dy.buffer, partial: partial.buffer }, params, C * chunks);
   });
 }
@@ -291,7 +288,7 @@ function summedOverChunks(total: Tensor, count: number, chunks: number, op: Tens
   const partial = chunks > 1 ? empty([chunks, count], `${op}_partial`) : total;
   fill(partial);
   if (partial !== total) {
-    launch("sum_chunks", { partial: partial.buffer, total: total.buffer }, { count, chunks, chunk_len: 0, plane: 0, batch: 0 }, count);
+    launch("sum_chunks", { partial: partial.buffer, total: total.buffer }, { COUNT: count, CHUNKS: chunks }, count);
     partial.dispose(); // safe: the pool reuses it only after the recorded dispatches are submitted
   }
   return total;

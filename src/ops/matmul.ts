@@ -49,17 +49,18 @@ export function gemm(
   }
   const batches = s.batches ?? 1;
   if (s.m === 0 || s.n === 0 || batches === 0) return;
-  const params = {
-    m: s.m, n: s.n, depth: s.depth, batches,
-    a_batch: s.a.batch ?? 0, a_row: s.a.row, a_depth: s.a.depth,
-    b_batch: s.b.batch ?? 0, b_col: s.b.col, b_depth: s.b.depth,
-    c_batch: s.c.batch ?? 0, c_row: s.c.row, c_col: s.c.col,
-    bias_row: s.bias?.row ?? 0, bias_col: s.bias?.col ?? 0, has_bias: s.bias ? 1 : 0,
+  // The shape and strides are the shader's overrides: a pipeline per product shape.
+  const constants = {
+    M: s.m, N: s.n, DEPTH: s.depth, BATCHES: batches,
+    A_BATCH: s.a.batch ?? 0, A_ROW: s.a.row, A_DEPTH: s.a.depth,
+    B_BATCH: s.b.batch ?? 0, B_COL: s.b.col, B_DEPTH: s.b.depth,
+    C_BATCH: s.c.batch ?? 0, C_ROW: s.c.row, C_COL: s.c.col,
+    BIAS_ROW: s.bias?.row ?? 0, BIAS_COL: s.bias?.col ?? 0, HAS_BIAS: s.bias ? 1 : 0,
   };
   // Without a bias the kernel never reads `bias`; any buffer fills the binding.
   const buffers = { a: s.a.buffer, b: s.b.buffer, c_out: s.c.buffer, bias: s.bias?.buffer ?? s.a.buffer };
   const invocations = Math.ceil(s.m / BLOCK) * Math.ceil(s.n / BLOCK) * batches;
-  runtime().launch(kernel("matmul.wgsl", matmulSource, "matmul"), buffers, params, grid(Math.ceil(invocations / WORKGROUP)));
+  runtime().launch(kernel("matmul.wgsl", matmulSource, "matmul", constants), buffers, {}, grid(Math.ceil(invocations / WORKGROUP)));
 }
 
 /** One operand of a product: its buffer, and whether it is stored transposed. */
