@@ -198,7 +198,9 @@ fn normalize(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
   let ch = channel(channel_of(first));
   for (var i = first; i < first + PER_INVOCATION; i += 1u) {
     let z = normalized(x[i], ch);
-    y[i] = select(z, select(SLOPE * z, z, z > 0.0), RECTIFY);
+    // z < 0 rather than z > 0: SLOPE is a constant here, and with SLOPE = 0 the
+    // compiler folds SLOPE * z to 0, so a NaN must take the other branch.
+    y[i] = select(z, select(z, SLOPE * z, z < 0.0), RECTIFY);
   }
 }
 
