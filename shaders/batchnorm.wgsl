@@ -20,9 +20,10 @@
 // loops over the same few elements), and finalize merges them with Chan et
 // al.'s rule, M2 = Σ M2_k + Σ n_k (mean_k - mean)².
 //
-// Every other kernel is elementwise, one invocation per element or channel,
-// workgroup_size 256; the grid may be 2-D (more than 65535 workgroups), hence
-// the row stride in index().
+// Every other kernel is elementwise, one invocation per channel or per element
+// (PER_INVOCATION elements for normalize and backward_input), workgroup_size 256;
+// the grid may be 2-D (more than 65535 workgroups), hence the row stride in
+// index().
 //
 // The forward saves mean and invstd = 1 / sqrt(var + eps) per channel (batch
 // statistics in training, a snapshot of the running ones in evaluation) and
