@@ -6,6 +6,7 @@
 import { runtime } from "../src/index.js";
 import { now } from "./timing.js";
 import rooflineWgsl from "./roofline.wgsl";
+import { measureBlockProbes, type BlockProbeResult } from "./block-probes.js";
 
 const WG = 256; // @workgroup_size of every probe
 const FLOPS_PER_TRIP = 4 * 8 * 4 * 2; // rounds * chains * lanes * (mul + add)
@@ -26,6 +27,8 @@ export interface Roofline {
   fmaGflops: number;
   copyGBps: number;
   probes: ProbeResult[];
+  /** The product kernels' ceilings on this adapter (block-probes.ts). */
+  blocks: BlockProbeResult[];
 }
 
 function grid(total: number): [number, number] {
@@ -131,9 +134,13 @@ export async function measureRoofline(log: (line: string) => void, quick = false
     } // the first pair stays alive for spotCheck(), as does `sink`
   }
 
+  const fmaGflops = Math.max(...probes.filter((p) => p.gflops !== undefined).map((p) => p.gflops!));
+  log("  block probes (a product kernel's inner loop, block8x8.wgsl's shape and its neighbours):");
+  const blocks = await measureBlockProbes(fmaGflops, log, quick);
   return {
-    fmaGflops: Math.max(...probes.filter((p) => p.gflops !== undefined).map((p) => p.gflops!)),
+    fmaGflops,
     copyGBps: Math.max(...probes.filter((p) => p.gbps !== undefined).map((p) => p.gbps!)),
     probes,
+    blocks,
   };
 }

@@ -267,6 +267,12 @@ function printResults(results) {
     `${results.host.cpus ?? "?"} CPUs${results.host.loadavgStart ? `, load average ${fix(results.host.loadavgStart[0], 1)} at start and ${fix(results.host.loadavgEnd?.[0], 1)} at end` : ""}, ${results.durationS} s\n`);
   if (results.roofline) {
     console.log(`Roofline: FMA ${fix(results.roofline.fmaGflops)} GFLOP/s, copy ${fix(results.roofline.copyGBps)} GB/s\n`);
+    const blocks = results.roofline.blocks ?? [];
+    if (blocks.length) {
+      console.log("Block probes (bench/block-probes.ts: a product kernel's inner loop, by block and operand loads):\n");
+      console.log(table(["block", "operands", "GFLOP/s", "share of the FMA roofline"],
+        blocks.map((b) => [`${b.rows}x${b.cols}`, b.loads, fix(b.gflops), pct(b.fraction)])) + "\n");
+    }
   }
   if (results.kernels.length) {
     console.log(kernelTable(results.kernels) + "\n");
