@@ -84,6 +84,7 @@ function readOptions(): { options: BenchOptions; full: boolean } {
   const grep = ui.grep.value.trim() || undefined;
   const options: BenchOptions = {
     parts, presets, batch, quick, grep,
+    iterationBatches: [...new Set([32, batch])], // as npm run bench: npm start's batch beside the chosen one
     iterations: quick ? { fast: 1, paper: 1 } : { fast: 3, paper: 1 },
     phases: quick ? "none" : "auto",
     tfjs: { configs: ["fast"], backends, iterations: { cpu: 1, webgpu: 1 } },
@@ -116,7 +117,8 @@ function drawStatus(): void {
   // Progress: the roofline, the kernel passes, then each iteration config and TF.js backend, equally weighted by count.
   const r = run.results;
   const o = r.options as BenchOptions;
-  const planned = 1 + (run.total || (o.parts.includes("kernels") ? 1 : 0)) + (o.parts.includes("iteration") ? o.presets.length : 0) + (o.parts.includes("tfjs") ? o.tfjs.backends.length : 0);
+  const batches = (o.iterationBatches ?? [o.batch]).length;
+  const planned = 1 + (run.total || (o.parts.includes("kernels") ? 1 : 0)) + batches * ((o.parts.includes("iteration") ? o.presets.length : 0) + (o.parts.includes("tfjs") ? o.tfjs.backends.length : 0));
   const done = (r.roofline ? 1 : 0) + (r.kernels.length || run.done) + r.iterations.length + r.tfjs.length;
   ui.progress.value = run.finished === "done" ? 1 : Math.min(done / planned, 0.99);
 }
@@ -290,11 +292,11 @@ function drawIterations(): void {
       ? [it.name, "engine", "error", "", "", it.error.slice(0, 80)]
       : [`${it.name} (C ${it.config.base}, d ${it.config.latent}, batch ${it.config.batch}, K ${it.config.miningSteps})`, "this engine", fix(it.ms, 0), fix(it.gflops), pct(it.fraction), ""]);
     for (const t of r.tfjs) {
-      const engine = its.find((it) => !("error" in it) && it.name === t.config.name) as { ms: number } | undefined;
+      const engine = its.find((it) => !("error" in it) && it.name === t.config.name && it.config.batch === t.config.batch) as { ms: number } | undefined;
       const error = (t as { error?: string }).error;
       rows.push(error !== undefined || !("ms" in t)
-        ? [t.config.name, `TF.js ${t.backend}`, "error", "", "", (error ?? "").slice(0, 80)]
-        : [t.config.name, `TF.js ${t.backend}`, fix(t.ms, 0), "", "", engine ? `this engine is ${fix(t.ms / engine.ms, 1)}x faster` : ""]);
+        ? [`${t.config.name}, batch ${t.config.batch}`, `TF.js ${t.backend}`, "error", "", "", (error ?? "").slice(0, 80)]
+        : [`${t.config.name}, batch ${t.config.batch}`, `TF.js ${t.backend}`, fix(t.ms, 0), "", "", engine ? `this engine is ${fix(t.ms / engine.ms, 1)}x faster` : ""]);
     }
     byId("iterations-table").replaceChildren(table(["config", "engine", "ms / iteration", "GFLOP/s", "of FMA roofline", "against TF.js"], rows, "iterations"));
   }

@@ -16,8 +16,10 @@ export interface BenchOptions {
   parts: string[];
   /** Presets whose kernel shapes and iterations are measured. */
   presets: string[];
-  /** Batch size of every kernel shape and iteration. */
+  /** Batch size of every kernel shape (and of the iterations unless iterationBatches says otherwise). */
   batch: number;
+  /** Batch sizes the iterations and TF.js run at (default: [batch]). */
+  iterationBatches?: number[];
   /** Timed iterations per engine config (after one warm-up). */
   iterations: Record<string, number>;
   /** Split iterations into phases: auto (configs under 20 GFLOP), all, none. */
@@ -68,17 +70,20 @@ export async function runBench(o: BenchOptions, host: BenchHost): Promise<void> 
     await record("kernels", await benchKernels(roof, { presets: o.presets, batch: o.batch, quick: o.quick, grep: o.grep, signal, onResult: host.onKernel }, log));
   }
 
+  const iterationBatches = o.iterationBatches ?? [o.batch];
   if (o.parts.includes("iteration")) {
     const names = [...new Set([...o.presets, ...(o.parts.includes("tfjs") ? o.tfjs.configs : [])])];
-    for (const name of names) {
-      signal?.throwIfAborted();
-      log(`iteration (${name}):`);
-      try {
-        await record("iteration", await benchIteration(name, o.batch, o.iterations[name] ?? 2, o.phases, roof, log, signal));
-      } catch (error) {
-        if (signal?.aborted) throw error;
-        log(`  ${name}: FAILED ${error instanceof Error ? error.stack : error}`);
-        await record("iteration", { name, error: String(error) });
+    for (const batch of iterationBatches) {
+      for (const name of names) {
+        signal?.throwIfAborted();
+        log(`iteration (${name}, batch ${batch}):`);
+        try {
+          await record("iteration", await benchIteration(name, batch, o.iterations[name] ?? 2, o.phases, roof, log, signal));
+        } catch (error) {
+          if (signal?.aborted) throw error;
+          log(`  ${name}: FAILED ${error instanceof Error ? error.stack : error}`);
+          await record("iteration", { name, batch, error: String(error) });
+        }
       }
     }
   }
@@ -89,19 +94,21 @@ export async function runBench(o: BenchOptions, host: BenchHost): Promise<void> 
   if (o.parts.includes("tfjs")) {
     const stats = runtime().stats();
     log(`engine done (${stats.liveBuffers} live buffers, ${(stats.allocatedBytes / 2 ** 20).toFixed(0)} MiB pooled); TF.js:`);
-    for (const name of o.tfjs.configs) {
-      for (const backend of o.tfjs.backends) {
-        signal?.throwIfAborted();
-        try {
-          // The engine's FMA probe before and after, as a gauge of the machine's load during the TF.js run.
-          const before = (await spotCheck()).fmaGflops;
-          const result = await benchTfjs(backend, tfjsConfig(name, o.batch), o.tfjs.iterations[backend], log);
-          const after = (await spotCheck()).fmaGflops;
-          await record("tfjs", { ...result, spotFmaGflops: (before + after) / 2 });
-        } catch (error) {
-          if (signal?.aborted) throw error;
-          log(`  tfjs ${backend} ${name}: FAILED ${error instanceof Error ? error.stack : error}`);
-          await record("tfjs", { backend, config: tfjsConfig(name, o.batch), error: String(error) });
+    for (const batch of iterationBatches) {
+      for (const name of o.tfjs.configs) {
+        for (const backend of o.tfjs.backends) {
+          signal?.throwIfAborted();
+          try {
+            // The engine's FMA probe before and after, as a gauge of the machine's load during the TF.js run.
+            const before = (await spotCheck()).fmaGflops;
+            const result = await benchTfjs(backend, tfjsConfig(name, batch), o.tfjs.iterations[backend], log);
+            const after = (await spotCheck()).fmaGflops;
+            await record("tfjs", { ...result, spotFmaGflops: (before + after) / 2 });
+          } catch (error) {
+            if (signal?.aborted) throw error;
+            log(`  tfjs ${backend} ${name}: FAILED ${error instanceof Error ? error.stack : error}`);
+            await record("tfjs", { backend, config: tfjsConfig(name, batch), error: String(error) });
+          }
         }
       }
     }

@@ -16,8 +16,8 @@ export interface BenchResults {
   adapter: (AdapterReport & Record<string, unknown>) | null;
   roofline: Roofline | null;
   kernels: KernelResult[];
-  iterations: (IterationResult | { name: string; error: string })[];
-  tfjs: (TfjsResult & { spotFmaGflops?: number } | { backend: string; config: { name: string }; error: string })[];
+  iterations: (IterationResult | { name: string; batch?: number; error: string })[];
+  tfjs: (TfjsResult & { spotFmaGflops?: number } | { backend: string; config: { name: string; batch: number }; error: string })[];
   tuning?: TuneResult[];
   timeline: { section: string; name: string | null; atS: number }[];
   durationS: number | null;

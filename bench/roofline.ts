@@ -28,7 +28,7 @@ export interface Roofline {
   copyGBps: number;
   probes: ProbeResult[];
   /** The product kernels' ceilings on this adapter (block-probes.ts). */
-  blocks: BlockProbeResult[];
+  blocks?: BlockProbeResult[]; // absent in result files from before the probes
 }
 
 function grid(total: number): [number, number] {
