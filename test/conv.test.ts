@@ -174,6 +174,7 @@ const conv2dCases: Case[] = [
   conv(1, 4, 1, 1, 7, pair(1), pair(1), pair(0), true), // 1x1 image, 1x1 kernel
   conv(2, 2, 6, 5, 4, pair(3), pair(3), pair(2), true), // stride 3, padding 2
   conv(1, 2, 3, 3, 3, pair(2), pair(1), pair(2), true), // padding = kernel: corner windows hold only padding
+  conv(1, 2, 9, 9, 8, pair(7), pair(1), pair(3), true), // 7x7 kernel: the tile kernels shrink their tile to bound the source
 ];
 
 test("conv: conv2d forward matches the CPU (strides 1-3, paddings 0-2, odd sizes, Cin = 1, batch 1, with and without bias)", async () => {
@@ -190,6 +191,7 @@ const convTransposeCases: Case[] = [
   conv(2, 2, 3, 2, 2, pair(2), pair(3), pair(0), true), // stride > kernel: output rows no tap reaches hold the bias
   conv(1, 5, 5, 3, 6, [4, 3], pair(2), [2, 1], true), // odd, non-square, padding 2
   conv(2, 2, 5, 4, 3, pair(2), pair(1), pair(2), false), // padding = kernel: output 2x1
+  conv(1, 3, 4, 4, 2, pair(7), pair(1), pair(3), true), // 7x7 kernel (the tile kernels shrink their tile)
 ];
 
 test("conv: convTranspose2d forward matches the CPU (strides 1-3, paddings 0-2, 1x1 input, with and without bias)", async () => {

@@ -42,11 +42,13 @@ export class Tuner {
   /**
    * The variant of `family` to run at `shape`: the forced one, else the stored
    * choice, else the first of `variants` (the default), leaving a trial for tune().
+   * `runnable` lists what may be forced, where it is more than what is worth
+   * timing at this shape (a variant that runs any shape but wins only some).
    */
-  pick(family: string, shape: string, variants: readonly string[], run: (variant: string) => void): string {
+  pick(family: string, shape: string, variants: readonly string[], run: (variant: string) => void, runnable: readonly string[] = variants): string {
     const forced = this.forced.get(family);
     if (forced !== undefined) {
-      if (!variants.includes(forced)) throw new Error(`${family}: no kernel variant '${forced}' (variants: ${variants.join(", ")})`);
+      if (!runnable.includes(forced)) throw new Error(`${family}: no kernel variant '${forced}' (variants: ${runnable.join(", ")})`);
       return forced;
     }
     const k = key(family, shape);

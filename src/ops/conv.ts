@@ -25,6 +25,10 @@
 //                  "gemm"    a product dcols = wᵀ·dy (shaders/matmul.wgsl), then col2im
 //                  "phases"  shaders/conv2d_block.wgsl, one dispatch per stride phase
 //                            (and "phases16")
+//                  "tile"    shaders/conv2d_tile.wgsl (source per shape from
+//                            conv-tile.ts), one channel and a tile of input positions
+//                            sharing their dy loads; forward has a "tile" too
+//                            (a tile of outputs sharing their input patch)
 //   convWeightGrad "block"   shaders/conv2d_block.wgsl, an implicit GEMM
 // and, on a device with the `subgroups` feature, each block kernel's quad
 // variant (shaders/conv2d_quad.wgsl: "quad", "quad16", "phases_quad",
@@ -41,6 +45,7 @@ import { zeros } from "./creation.js";
 import conv2dWgsl from "../../shaders/conv2d.wgsl";
 import conv2dBlockWgsl from "../../shaders/conv2d_block.wgsl";
 import conv2dQuadWgsl from "../../shaders/conv2d_quad.wgsl";
+import { forwardTileKernel, inputGradTileKernel, type TileKernel } from "./conv-tile.js";
 import quad8x8Wgsl from "../../shaders/quad8x8.wgsl";
 import block8x8Wgsl from "../../shaders/block8x8.wgsl";
 
@@ -95,6 +100,13 @@ function launchBlock(entry: string, constants: Record<string, number>, buffers: 
   runtime().launch(k, buffers, {}, grid(Math.ceil(blocks / workgroup)));
 }
 
+/** Launches a tile kernel (shaders/conv2d_tile.wgsl, its source generated for this shape by conv-tile.ts). */
+function launchTile(t: TileKernel, g: Geometry, buffers: Record<string, GPUBuffer>): void {
+  const { N, Ci, H, W, Co, Ho, Wo, KH, KW, SY, SX, PY, PX } = g;
+  const k = kernel("conv2d_tile.wgsl", t.source, t.entry, { N, Ci, H, W, Co, Ho, Wo, KH, KW, SY, SX, PY, PX, ...t.constants });
+  runtime().launch(k, buffers, {}, grid(Math.ceil(t.invocations / WORKGROUP)));
+}
+
 /** The workgroup size a block variant's name asks for: "block16" runs 16 invocations a workgroup, "block" the default. */
 const workgroupOf = (variant: string) => Number(/\d+$/.exec(variant)?.[0] ?? WORKGROUP);
 const isQuad = (variant: string) => variant.includes("quad");
@@ -112,16 +124,18 @@ function shapeKey(g: Geometry): string {
 }
 
 /**
- * The variant of `family` for geometry g (see tuner.ts); its trial runs a
- * variant on zero-filled inputs of the shape, `inputs` giving their shapes.
+ * The variant of `family` for geometry g (see tuner.ts), timed among
+ * `variants`; its trial runs a variant on zero-filled inputs of the shape,
+ * `inputs` giving their shapes. Any variant of the family may be forced.
  */
-function pickVariant(family: string, g: Geometry, variants: readonly string[], inputs: number[][], run: (variant: string, a: Tensor, b: Tensor) => Tensor): string {
-  return runtime().tuner.pick(family, shapeKey(g), variants, (variant) => {
+function pickVariant(family: ConvKernelFamily, g: Geometry, variants: readonly string[], inputs: number[][], run: (variant: string, a: Tensor, b: Tensor) => Tensor): string {
+  const trial = (variant: string) => {
     const [a, b] = inputs.map((shape) => zeros(shape));
     run(variant, a, b).dispose();
     a.dispose();
     b.dispose();
-  });
+  };
+  return runtime().tuner.pick(family, shapeKey(g), variants, trial, convKernelVariants(family));
 }
 
 // The default order of the input gradient's variants, the rule measured with
@@ -133,8 +147,8 @@ function pickVariant(family: string, g: Geometry, variants: readonly string[], i
 const GEMM_MIN_CHANNELS = 24;
 /** Every kernel variant of each tuned pass, by the tuner's family name; the quad ones need the `subgroups` feature. */
 export const CONV_KERNEL_VARIANTS = {
-  conv2d_forward: ["direct", "block", "block16", "quad", "quad16"],
-  conv2d_input_grad: ["direct", "gemm", "phases", "phases16", "phases_quad", "phases_quad16"],
+  conv2d_forward: ["direct", "block", "block16", "quad", "quad16", "tile"],
+  conv2d_input_grad: ["direct", "gemm", "phases", "phases16", "phases_quad", "phases_quad16", "tile"],
   conv2d_weight_grad: ["block", "quad"],
 } as const;
 export type ConvKernelFamily = keyof typeof CONV_KERNEL_VARIANTS;
@@ -144,15 +158,30 @@ export function convKernelVariants(family: ConvKernelFamily): readonly string[] 
   const all: readonly string[] = CONV_KERNEL_VARIANTS[family];
   return runtime().device.features.has("subgroups") ? all : all.filter((v) => !isQuad(v));
 }
+/**
+ * The variants the tuner times for a shape, the untimed choice first. The
+ * tile kernels run any shape (the tests force them everywhere) but are timed
+ * only where the conv side they tile has at most TILE_MAX_CHANNELS channels:
+ * elsewhere the block kernels' channel blocks are full and the tile's
+ * per-channel loop would only make the first timing slow. Where they are
+ * offered for one channel (OCGAN's image layers), they come first.
+ */
+const TILE_MAX_CHANNELS = 4;
+const preferred = (first: string, all: readonly string[]) => [first, ...all.filter((v) => v !== first)];
+const forwardVariants = (g: Geometry): readonly string[] => {
+  const all = convKernelVariants("conv2d_forward").filter((v) => v !== "tile" || g.Ci <= TILE_MAX_CHANNELS);
+  return g.Ci === 1 ? preferred("tile", all) : all;
+};
 const inputGradVariants = (g: Geometry): readonly string[] => {
-  const all = convKernelVariants("conv2d_input_grad");
-  return g.Ci === 1 || g.Ci >= GEMM_MIN_CHANNELS ? ["gemm", ...all.filter((v) => v !== "gemm")] : all;
+  const all = convKernelVariants("conv2d_input_grad").filter((v) => v !== "tile" || g.Ci <= TILE_MAX_CHANNELS);
+  if (g.Ci === 1) return preferred("tile", all);
+  return g.Ci >= GEMM_MIN_CHANNELS ? preferred("gemm", all) : all;
 };
 
 /** y [N, Co, Ho, Wo] = conv(x [N, Ci, H, W], w) + b[co]. */
 function convForward(g: Geometry, x: Tensor, w: Tensor, b: Tensor | null, op: TensorName): Tensor {
   const inputs = [[g.N, g.Ci, g.H, g.W], [g.Co, g.Ci, g.KH, g.KW]];
-  const variant = pickVariant("conv2d_forward", g, convKernelVariants("conv2d_forward"), inputs, (v, tx, tw) => convForwardBy(v, g, tx, tw, null, op));
+  const variant = pickVariant("conv2d_forward", g, forwardVariants(g), inputs, (v, tx, tw) => convForwardBy(v, g, tx, tw, null, op));
   return convForwardBy(variant, g, x, w, b, op);
 }
 
@@ -160,7 +189,9 @@ function convForwardBy(variant: string, g: Geometry, x: Tensor, w: Tensor, b: Te
   const y = empty([g.N, g.Co, g.Ho, g.Wo], op);
   // Without a bias the kernels never read `bias`; any buffer fills the binding.
   const bias = (b ?? w).buffer;
-  if (variant !== "direct") {
+  if (variant === "tile") {
+    launchTile(forwardTileKernel(g, b !== null), g, { x: x.buffer, w: w.buffer, bias, y: y.buffer });
+  } else if (variant !== "direct") {
     const quad = isQuad(variant);
     launchBlock(quad ? "conv2d_forward" : "conv2d_forward_block", geometryConstants(g, b !== null), { x: x.buffer, w: w.buffer, bias, y: y.buffer },
       g.Ho * g.Wo * outputBlocks(g.N, g.Co, quad), workgroupOf(variant), quad);
@@ -180,7 +211,9 @@ function convInputGrad(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op:
 function convInputGradBy(variant: string, g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op: TensorName): Tensor {
   const dx = empty([g.N, g.Ci, g.H, g.W], op);
   const buffers = { dy: dy.buffer, w: w.buffer, bias: (b ?? w).buffer, dx: dx.buffer };
-  if (variant === "direct") {
+  if (variant === "tile") {
+    launchTile(inputGradTileKernel(g, b !== null), g, buffers);
+  } else if (variant === "direct") {
     launch("conv2d_input_grad_direct", buffers, geometryConstants(g, b !== null), g.H * g.W * Math.ceil(g.N / DIRECT_IMAGES) * Math.ceil(g.Ci / DIRECT_CHANNELS));
   } else if (variant.startsWith("phases")) {
     inputGradByPhases(g, buffers, b !== null, workgroupOf(variant), isQuad(variant));
