@@ -32,18 +32,28 @@ function view(reads: (s: PageState) => unknown[], draw: View): View {
   };
 }
 
-/** At most one call of `v` every `ms`; a call in between is made later, with the latest state. */
-function throttled(ms: number, v: View): View {
+/**
+ * At most one call of `v` every `ms`; a call in between is made later, with
+ * the latest state, unless `paintAtOnceWhenChanged` picks a new value from it.
+ */
+function throttled(ms: number, v: View, paintAtOnceWhenChanged?: (s: PageState) => unknown): View {
   let lastRun = -Infinity;
   let latest: PageState | null = null;
+  let lastKey: unknown;
   let timer: ReturnType<typeof setTimeout> | null = null;
   const run = () => {
+    if (timer !== null) clearTimeout(timer);
     timer = null;
     lastRun = performance.now();
     v(latest!);
   };
   return (s) => {
     latest = s;
+    const key = paintAtOnceWhenChanged?.(s);
+    if (key !== lastKey) {
+      lastKey = key;
+      return run();
+    }
     if (timer !== null) return;
     const wait = lastRun + ms - performance.now();
     if (wait <= 0) run();
@@ -73,7 +83,8 @@ export function createViews(el: TrainingPage, explorer: LatentExplorer): Views {
       el.status.message.textContent = s.message.text;
       el.status.message.classList.toggle("error", s.message.error);
     }),
-    throttled(100, view((s) => [s.status, s.job], (s) => statusView(el, s))),
+    // At a change of phase (paused, say) the status shows where training stands at once.
+    throttled(100, view((s) => [s.status, s.job], (s) => statusView(el, s)), (s) => phaseOf(s).phase),
     throttled(400, view((s) => [s.main?.history, s.baseline?.history], (s) => lossChartsView(el, s))),
     view((s) => [s.figures], (s) => figuresView(el, s)),
     resultsView(el),

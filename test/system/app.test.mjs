@@ -64,9 +64,15 @@ async function waitPhase(phases, timeout = 60_000) {
   }
 }
 const dataOf = (selector, key) => page.$eval(selector, (el, k) => Number(el.dataset[k] ?? 0), key);
-/** Waits until data-<key> of the element exceeds `than`. */
-const waitData = (selector, key, than, timeout = 60_000) =>
-  page.waitForFunction(([s, k, t]) => Number(document.querySelector(s)?.dataset[k] ?? 0) > t, [selector, key, than], { timeout, polling: 100 });
+/** Waits until data-<key> of the element exceeds `than`; on a timeout the error says where the page stood. */
+async function waitData(selector, key, than, timeout = 60_000) {
+  try {
+    await page.waitForFunction(([s, k, t]) => Number(document.querySelector(s)?.dataset[k] ?? 0) > t, [selector, key, than], { timeout, polling: 100 });
+  } catch (error) {
+    const where = await page.evaluate(([s, k]) => `${s} data-${k} ${document.querySelector(s)?.dataset[k]}, phase ${document.body.dataset.phase}, message "${document.querySelector("#message")?.textContent}", status "${document.querySelector("#status")?.textContent?.replace(/\s+/g, " ")}"`, [selector, key]);
+    throw new Error(`waiting for ${selector} data-${key} > ${than}: ${where}`, { cause: error });
+  }
+}
 
 /** The JSON header of a safetensors file, read independently of the project's parser. */
 function safetensorsHeader(bytes) {
@@ -133,7 +139,8 @@ test("app: a tiny OCGAN run and its AE baseline train live: charts, image grids,
   await waitPhase(["training"]);
 
   // The graph of the first generator step, walked from the tape before backward().
-  await waitData("#graph-svg", "nodes", 50);
+  // A fresh profile first times the kernel variants of every layer shape ("choosing kernels"): over a minute on this 2-core CPU adapter.
+  await waitData("#graph-svg", "nodes", 50, 240_000);
   const graph = await page.evaluate(() => ({
     nodes: document.querySelectorAll("#graph-svg .node").length,
     trainable: document.querySelectorAll("#graph-svg .node.parameter.needs-grad").length,
