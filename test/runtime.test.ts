@@ -77,3 +77,21 @@ test("runtime: a buffer beyond the device limit gives the size asked for and the
   await assertRejects(() => empty([Math.ceil(limit / 4) + 16]), new RegExp(`${limit}`), "limit in message");
   void memoryStats();
 });
+
+test("tuner: a stored choice is reused for the same candidates, and timed again when a variant is added", async () => {
+  const { Tuner } = await import("../src/gpu/tuner.js");
+  const ran: string[] = [];
+  const run = (variant: string) => void ran.push(variant);
+  const first = new Tuner();
+  assert(first.pick("conv", "x[2]", ["a", "b"], run) === "a", "the first candidate runs until a choice is made");
+  await first.tune(async (records) => records.map((_, i) => (i === 1 ? 1 : 2))); // b is faster
+  assert(first.pick("conv", "x[2]", ["a", "b"], run) === "b", "the timed choice is used");
+  const stored = first.exportChoices();
+
+  const again = new Tuner();
+  again.importChoices(stored);
+  assert(again.pick("conv", "x[2]", ["a", "b"], run) === "b" && again.pendingCount === 0, "a later process reuses the stored choice");
+  assert(again.pick("conv", "x[2]", ["c", "a", "b"], run) === "c" && (again.pendingCount as number) === 1, "with a new candidate the shape is timed again");
+  await again.tune(async (records) => records.map((_, i) => (i === 2 ? 1 : 2)));
+  assert(again.pick("conv", "x[2]", ["c", "a", "b"], run) === "b", "among the new candidates the timing decides");
+});

@@ -31,7 +31,12 @@ export interface TuneResult {
 /** Runs each of `records` repeatedly and returns the median milliseconds of one run of each. */
 export type Timer = (records: (() => void)[]) => Promise<number[]>;
 
-const key = (family: string, shape: string) => `${family} ${shape}`;
+/**
+ * A choice holds for the candidates it was timed among: when a kernel family
+ * gains a variant, the stored choices of its shapes no longer match, and the
+ * shapes are timed again with the new one among them.
+ */
+const key = (family: string, shape: string, variants: readonly string[]) => `${family} ${shape} among ${variants.join(",")}`;
 
 export class Tuner {
   private choices = new Map<string, string>();
@@ -51,7 +56,7 @@ export class Tuner {
       if (!runnable.includes(forced)) throw new Error(`${family}: no kernel variant '${forced}' (variants: ${runnable.join(", ")})`);
       return forced;
     }
-    const k = key(family, shape);
+    const k = key(family, shape, variants);
     const chosen = this.choices.get(k);
     if (chosen !== undefined && variants.includes(chosen)) return chosen;
     if (variants.length > 1 && !this.pending.has(k)) this.pending.set(k, { family, shape, variants, run });
@@ -78,7 +83,7 @@ export class Tuner {
       const times = await time(trial.variants.map((variant) => () => trial.run(variant)));
       const ms = Object.fromEntries(trial.variants.map((v, i) => [v, times[i]]));
       const chosen = trial.variants.reduce((best, v) => (ms[v] < ms[best] ? v : best));
-      this.choices.set(key(trial.family, trial.shape), chosen);
+      this.choices.set(key(trial.family, trial.shape, trial.variants), chosen);
       const result = { family: trial.family, shape: trial.shape, chosen, ms };
       done.push(result);
       log?.(`${trial.family} ${trial.shape}: ${trial.variants.map((v) => `${v} ${ms[v].toFixed(2)} ms`).join(", ")} -> ${chosen}`);
@@ -92,12 +97,12 @@ export class Tuner {
     return this.results;
   }
 
-  /** The stored choices, "family shape" -> variant. */
+  /** The stored choices, "family shape among variants" -> variant. */
   exportChoices(): Record<string, string> {
     return Object.fromEntries(this.choices);
   }
 
-  /** Adds stored choices (from exportChoices, maybe of an earlier process); variants an op no longer has are ignored when it runs. */
+  /** Adds stored choices (from exportChoices, maybe of an earlier process); those timed among other candidates than an op now has are not used. */
   importChoices(choices: Record<string, string>): void {
     for (const [k, v] of Object.entries(choices)) {
       if (typeof v !== "string") throw new Error(`kernel choice '${k}' must name a variant, got ${JSON.stringify(v)}`);
