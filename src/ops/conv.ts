@@ -162,11 +162,11 @@ export function convKernelVariants(family: ConvKernelFamily): readonly string[] 
  * The variants the tuner times for a shape, the untimed choice first. The
  * tile kernels run any shape (the tests force them everywhere) but are timed
  * only where the conv side they tile has at most TILE_MAX_CHANNELS channels:
- * elsewhere the block kernels' channel blocks are full and the tile's
- * per-channel loop would only make the first timing slow. Where they are
- * offered for one channel (OCGAN's image layers), they come first.
+ * their loop runs over the other side's channels one at a time, so on wide
+ * layers (the paper preset's 128 and 256) a first timing would only be slow.
+ * Where they are offered for one channel (OCGAN's image layers), they come first.
  */
-const TILE_MAX_CHANNELS = 4;
+const TILE_MAX_CHANNELS = 64;
 const preferred = (first: string, all: readonly string[]) => [first, ...all.filter((v) => v !== first)];
 const forwardVariants = (g: Geometry): readonly string[] => {
   const all = convKernelVariants("conv2d_forward").filter((v) => v !== "tile" || g.Ci <= TILE_MAX_CHANNELS);
