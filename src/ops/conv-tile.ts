@@ -16,7 +16,7 @@ export interface TileGeometry {
 /** Forward: a tile of up to FORWARD_TILE x FORWARD_TILE output positions and FORWARD_CHANNELS channels an invocation. */
 const FORWARD_TILE = 4;
 const FORWARD_CHANNELS = 8;
-/** Input gradient: one channel an invocation, so a larger tile (its accumulators are one per position). */
+/** Input gradient: a larger tile, and its channels per invocation are the variant's (1, 2 or 4: "tile", "tile2", "tile4"). */
 const INPUT_GRAD_TILE = 8;
 /**
  * Multiply-adds written out per trip of the channel loop; a tile that would
@@ -25,12 +25,18 @@ const INPUT_GRAD_TILE = 8;
  */
 const MAX_TERMS = 4096;
 
+/** Weight gradient: a tile of up to WEIGHT_GRAD_TILE x WEIGHT_GRAD_TILE output positions and WEIGHT_GRAD_CHANNELS channels a step. */
+const WEIGHT_GRAD_TILE = 4;
+const WEIGHT_GRAD_CHANNELS = 8;
+
 export interface TileKernel {
-  entry: "conv2d_forward_tile" | "conv2d_input_grad_tile";
+  entry: "conv2d_forward_tile" | "conv2d_input_grad_tile" | "conv2d_weight_grad_tile";
   source: string;
-  /** The tile (rows, columns) and output channels an invocation computes. */
-  constants: { TY: number; TX: number; CB: number };
+  /** The tile (rows, columns) and output channels an invocation computes; the weight gradient's tiles per chunk. */
+  constants: { TY: number; TX: number; CB: number; TILES?: number };
   invocations: number;
+  /** The weight gradient's partial sums (one per chunk of tiles); 1 for the other passes. */
+  chunks: number;
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -70,15 +76,32 @@ function memo(key: string, make: () => TileKernel): TileKernel {
 }
 const keyOf = (entry: string, g: TileGeometry, hasBias: boolean) => `${entry} ${Object.values(g).join(",")} ${hasBias}`;
 
+/**
+ * conv2d_weight_grad_tile for geometry g, its tiles split into chunks until
+ * about `targetInvocations` invocations run.
+ */
+export function weightGradTileKernel(g: TileGeometry, targetInvocations: number): TileKernel {
+  return memo(`${keyOf("weight_grad", g, false)} ${targetInvocations}`, () => generateWeightGrad(g, targetInvocations));
+}
+
 /** conv2d_forward_tile for geometry g. */
 export function forwardTileKernel(g: TileGeometry, hasBias: boolean): TileKernel {
   return memo(keyOf("forward", g, hasBias), () => generateForward(g, hasBias));
 }
 
-/** conv2d_input_grad_tile for geometry g. */
-export function inputGradTileKernel(g: TileGeometry, hasBias: boolean): TileKernel {
-  return memo(keyOf("input_grad", g, hasBias), () => generateInputGrad(g, hasBias));
+/** conv2d_input_grad_tile for geometry g, `channels` input channels an invocation. */
+export function inputGradTileKernel(g: TileGeometry, hasBias: boolean, channels: number): TileKernel {
+  return memo(`${keyOf("input_grad", g, hasBias)} ${channels}`, () => generateInputGrad(g, hasBias, channels));
 }
+
+/** Where the rows and columns of a patch of x start (`top`, `left`: its first, maybe in the padding), and whether each is inside x. */
+const patchRowsAndColumns = (rows: number, cols: number) => [
+  ...range(rows).map((r) => `let row${r} = u32(clamp(top + ${r}, 0, i32(H) - 1)) * W; let in_row${r} = top + ${r} >= 0 && top + ${r} < i32(H);`),
+  ...range(cols).map((c) => `let col${c} = u32(clamp(left + ${c}, 0, i32(W) - 1)); let in_col${c} = left + ${c} >= 0 && left + ${c} < i32(W);`),
+];
+/** The patch of x's channel plane `plane`, one load per value, 0 in the padding. */
+const patchLoads = (rows: number, cols: number) =>
+  range(rows).flatMap((r) => range(cols).map((c) => `let p${r}_${c} = select(0.0, x[plane + row${r} + col${c}], in_row${r} && in_col${c});`));
 
 function generateForward(g: TileGeometry, hasBias: boolean): TileKernel {
   const taps = g.KH * g.KW;
@@ -107,14 +130,10 @@ function generateForward(g: TileGeometry, hasBias: boolean): TileKernel {
   }
 
   const source = fill("conv2d_forward_tile", {
-    forward_rows_and_columns: [
-      ...range(patchRows).map((r) => `let row${r} = u32(clamp(top + ${r}, 0, i32(H) - 1)) * W; let in_row${r} = top + ${r} >= 0 && top + ${r} < i32(H);`),
-      ...range(patchCols).map((c) => `let col${c} = u32(clamp(left + ${c}, 0, i32(W) - 1)); let in_col${c} = left + ${c} >= 0 && left + ${c} < i32(W);`),
-    ],
+    forward_rows_and_columns: patchRowsAndColumns(patchRows, patchCols),
     forward_weight_rows: range(CB).map((c) => `let wrow${c} = min(co0 + ${c}u, Co - 1u) * Ci * KH * KW;`),
     forward_accumulators: outputs.flatMap(([ty, tx]) => range(CB).map((c) => `var ${acc(ty, tx, c)} = 0.0;`)),
-    forward_patch: range(patchRows).flatMap((r) =>
-      range(patchCols).map((c) => `let p${r}_${c} = select(0.0, x[plane + row${r} + col${c}], in_row${r} && in_col${c});`)),
+    forward_patch: patchLoads(patchRows, patchCols),
     forward_weights: range(CB).flatMap((c) => range(taps).map((t) => `let w${c}_${t} = w[wrow${c} + tap0 + ${t}u];`)),
     forward_multiply_add: outputs.flatMap(([ty, tx]) => range(CB).map((c) => {
       const terms = range(g.KH).flatMap((ky) => range(g.KW).map((kx) => `p${ty * g.SY + ky}_${tx * g.SX + kx} * w${c}_${ky * g.KW + kx}`));
@@ -123,7 +142,7 @@ function generateForward(g: TileGeometry, hasBias: boolean): TileKernel {
     forward_store: store,
   });
   const invocations = g.N * ceilDiv(g.Co, CB) * ceilDiv(g.Ho, TY) * ceilDiv(g.Wo, TX);
-  return { entry: "conv2d_forward_tile", source, constants: { TY, TX, CB }, invocations };
+  return { entry: "conv2d_forward_tile", source, constants: { TY, TX, CB }, invocations, chunks: 1 };
 }
 
 /**
@@ -138,23 +157,27 @@ function phaseTaps(size: number, pad: number, stride: number, kernel: number) {
   return { perOffset, offsets };
 }
 
-function generateInputGrad(g: TileGeometry, hasBias: boolean): TileKernel {
+function generateInputGrad(g: TileGeometry, hasBias: boolean, channels: number): TileKernel {
   // The tile starts on a multiple of the stride, so each position's taps are known here.
   const side = (extent: number, stride: number) => stride * Math.max(1, Math.floor(Math.min(INPUT_GRAD_TILE, extent + stride - 1) / stride));
   const tapsPerOutput = Math.ceil(g.KH / g.SY) * Math.ceil(g.KW / g.SX);
-  let [TY, TX] = fitTerms([side(g.H, g.SY), side(g.W, g.SX), 1], tapsPerOutput);
+  let [TY, TX, CB] = fitTerms([side(g.H, g.SY), side(g.W, g.SX), Math.min(channels, g.Ci)], tapsPerOutput);
   TY = g.SY * Math.max(1, Math.floor(TY / g.SY));
   TX = g.SX * Math.max(1, Math.floor(TX / g.SX));
   const rows = phaseTaps(TY, g.PY, g.SY, g.KH);
   const cols = phaseTaps(TX, g.PX, g.SX, g.KW);
   const name = (d: number) => (d < 0 ? `m${-d}` : `${d}`); // a dy offset as part of a name
   const outputs = range(TY).flatMap((t) => range(TX).map((s) => [t, s] as const));
+  const block = range(CB);
+  const acc = (c: number, t: number, s: number) => `a${c}_${t}_${s}`;
 
-  const store: string[] = [hasBias ? "let b = bias[ci];" : "let b = 0.0;"];
-  for (const [t, s] of outputs) {
-    const guards = [...(g.H % TY ? [`iy0 + ${t}u < H`] : []), ...(g.W % TX ? [`ix0 + ${s}u < W`] : [])];
-    const write = `dx[((n * Ci + ci) * H + iy0 + ${t}u) * W + ix0 + ${s}u] = a${t}_${s} + b;`;
-    store.push(guards.length ? `if (${guards.join(" && ")}) { ${write} }` : write);
+  const store: string[] = block.map((c) => (hasBias ? `let b${c} = bias[ci${c}];` : `let b${c} = 0.0;`));
+  for (const c of block) {
+    for (const [t, s] of outputs) {
+      const guards = [...(g.Ci % CB ? [`ci_first + ${c}u < Ci`] : []), ...(g.H % TY ? [`iy0 + ${t}u < H`] : []), ...(g.W % TX ? [`ix0 + ${s}u < W`] : [])];
+      const write = `dx[((n * Ci + ci_first + ${c}u) * H + iy0 + ${t}u) * W + ix0 + ${s}u] = ${acc(c, t, s)} + b${c};`;
+      store.push(guards.length ? `if (${guards.join(" && ")}) { ${write} }` : write);
+    }
   }
 
   const source = fill("conv2d_input_grad_tile", {
@@ -162,16 +185,65 @@ function generateInputGrad(g: TileGeometry, hasBias: boolean): TileKernel {
       ...rows.offsets.map((d) => `let row${name(d)} = u32(clamp(oy_base + ${d}, 0, i32(Ho) - 1)) * Wo; let in_row${name(d)} = oy_base + ${d} >= 0 && oy_base + ${d} < i32(Ho);`),
       ...cols.offsets.map((d) => `let col${name(d)} = u32(clamp(ox_base + ${d}, 0, i32(Wo) - 1)); let in_col${name(d)} = ox_base + ${d} >= 0 && ox_base + ${d} < i32(Wo);`),
     ],
-    input_grad_accumulators: outputs.map(([t, s]) => `var a${t}_${s} = 0.0;`),
+    input_grad_channels: block.map((c) => `let ci${c} = min(ci_first + ${c}u, Ci - 1u);`),
+    input_grad_accumulators: block.flatMap((c) => outputs.map(([t, s]) => `var ${acc(c, t, s)} = 0.0;`)),
     input_grad_patch: rows.offsets.flatMap((r) =>
       cols.offsets.map((c) => `let p${name(r)}_${name(c)} = select(0.0, dy[plane + row${name(r)} + col${name(c)}], in_row${name(r)} && in_col${name(c)});`)),
-    input_grad_weights: range(g.KH * g.KW).map((k) => `let w${k} = w[taps + ${k}u];`),
-    input_grad_multiply_add: outputs.flatMap(([t, s]) => {
-      const terms = rows.perOffset[t].flatMap((r) => cols.perOffset[s].map((c) => `p${name(r.d)}_${name(c.d)} * w${r.k * g.KW + c.k}`));
-      return terms.length ? [`a${t}_${s} += ${terms.join(" + ")};`] : [];
-    }),
+    input_grad_weights: block.flatMap((c) => range(g.KH * g.KW).map((k) => `let w${c}_${k} = w[taps + ci${c} * KH * KW + ${k}u];`)),
+    input_grad_multiply_add: block.flatMap((c) => outputs.flatMap(([t, s]) => {
+      const terms = rows.perOffset[t].flatMap((r) => cols.perOffset[s].map((col) => `p${name(r.d)}_${name(col.d)} * w${c}_${r.k * g.KW + col.k}`));
+      return terms.length ? [`${acc(c, t, s)} += ${terms.join(" + ")};`] : [];
+    })),
     input_grad_store: store,
   });
-  const invocations = g.N * g.Ci * ceilDiv(g.H, TY) * ceilDiv(g.W, TX);
-  return { entry: "conv2d_input_grad_tile", source, constants: { TY, TX, CB: 1 }, invocations };
+  const invocations = g.N * ceilDiv(g.Ci, CB) * ceilDiv(g.H, TY) * ceilDiv(g.W, TX);
+  return { entry: "conv2d_input_grad_tile", source, constants: { TY, TX, CB }, invocations, chunks: 1 };
+}
+
+function generateWeightGrad(g: TileGeometry, targetInvocations: number): TileKernel {
+  const taps = g.KH * g.KW;
+  const [TY, TX, CB] = fitTerms([Math.min(WEIGHT_GRAD_TILE, g.Ho), Math.min(WEIGHT_GRAD_TILE, g.Wo), Math.min(WEIGHT_GRAD_CHANNELS, g.Co)], taps);
+  const patchRows = (TY - 1) * g.SY + g.KH;
+  const patchCols = (TX - 1) * g.SX + g.KW;
+  const positions = range(TY).flatMap((ty) => range(TX).map((tx) => [ty, tx] as const));
+  const channels = range(CB);
+  const tapList = range(g.KH).flatMap((ky) => range(g.KW).map((kx) => [ky, kx] as const));
+  const acc = (c: number, ky: number, kx: number) => `a${c}_${ky * g.KW + kx}`;
+  // Positions past the output's edge (a partial tile) read as 0.
+  const guard = (ty: number, tx: number) => [
+    ...(g.Ho % TY ? [`oy0 + ${ty}u < Ho`] : []),
+    ...(g.Wo % TX ? [`ox0 + ${tx}u < Wo`] : []),
+  ];
+
+  // Chunks of tiles: enough that about targetInvocations run, each a partial sum.
+  const tiles = g.N * ceilDiv(g.Ho, TY) * ceilDiv(g.Wo, TX);
+  const perChunk = ceilDiv(g.Co, CB) * g.Ci;
+  const TILES = ceilDiv(tiles, Math.max(1, Math.min(tiles, ceilDiv(targetInvocations, perChunk))));
+  const chunks = ceilDiv(tiles, TILES);
+
+  const store = channels.flatMap((c) => {
+    const writes = [
+      `let o${c} = ((chunk * Co + co0 + ${c}u) * Ci + ci) * KH * KW;`,
+      ...tapList.map(([ky, kx]) => `partial[o${c} + ${ky * g.KW + kx}u] = ${acc(c, ky, kx)};`),
+    ];
+    return g.Co % CB ? [`if (co0 + ${c}u < Co) {`, ...writes.map((l) => `  ${l}`), "}"] : writes;
+  });
+
+  const source = fill("conv2d_weight_grad_tile", {
+    weight_grad_channel_planes: channels.map((c) => `let dy_plane${c} = min(co0 + ${c}u, Co - 1u) * Ho * Wo; // a channel past Co reads the last one; it is not stored`),
+    weight_grad_accumulators: channels.flatMap((c) => tapList.map(([ky, kx]) => `var ${acc(c, ky, kx)} = 0.0;`)),
+    weight_grad_rows_and_columns: patchRowsAndColumns(patchRows, patchCols),
+    weight_grad_patch: patchLoads(patchRows, patchCols),
+    weight_grad_dy: channels.flatMap((c) => positions.map(([ty, tx]) => {
+      const load = `dy[dy_image + dy_plane${c} + ${ty * g.Wo + tx}u]`;
+      const inside = guard(ty, tx);
+      return `let d${c}_${ty}_${tx} = ${inside.length ? `select(0.0, ${load}, ${inside.join(" && ")})` : load};`;
+    })),
+    weight_grad_multiply_add: channels.flatMap((c) => tapList.map(([ky, kx]) => {
+      const terms = positions.map(([ty, tx]) => `d${c}_${ty}_${tx} * p${ty * g.SY + ky}_${tx * g.SX + kx}`);
+      return `${acc(c, ky, kx)} += ${terms.join(" + ")};`;
+    })),
+    weight_grad_store: store,
+  });
+  return { entry: "conv2d_weight_grad_tile", source, constants: { TY, TX, CB, TILES }, invocations: chunks * perChunk, chunks };
 }

@@ -14,7 +14,7 @@
 // is convWeightGrad with the roles of x and dy swapped. Bias gradients of both
 // are the sum of the output gradient over N, H and W (biasGrad).
 //
-// The first two passes have several kernels each (variants), and the engine
+// Each pass has several kernels (variants), and the engine
 // times them per layer shape on the adapter at hand (src/gpu/tuner.ts):
 //   convForward    "direct"  shaders/conv2d.wgsl, 8 images x 4 channels, taps
 //                            clipped to the image per invocation
@@ -30,6 +30,8 @@
 //                            sharing their dy loads; forward has a "tile" too
 //                            (a tile of outputs sharing their input patch)
 //   convWeightGrad "block"   shaders/conv2d_block.wgsl, an implicit GEMM
+//                  "tile"    shaders/conv2d_tile.wgsl, every tap of 8 channels from a
+//                            tile of outputs and its input patch, in partial sums
 // and, on a device with the `subgroups` feature, each block kernel's quad
 // variant (shaders/conv2d_quad.wgsl: "quad", "quad16", "phases_quad",
 // "phases_quad16", and "quad" for the weight gradient), where four
@@ -45,7 +47,7 @@ import { zeros } from "./creation.js";
 import conv2dWgsl from "../../shaders/conv2d.wgsl";
 import conv2dBlockWgsl from "../../shaders/conv2d_block.wgsl";
 import conv2dQuadWgsl from "../../shaders/conv2d_quad.wgsl";
-import { forwardTileKernel, inputGradTileKernel, type TileKernel } from "./conv-tile.js";
+import { forwardTileKernel, inputGradTileKernel, weightGradTileKernel, type TileKernel } from "./conv-tile.js";
 import quad8x8Wgsl from "../../shaders/quad8x8.wgsl";
 import block8x8Wgsl from "../../shaders/block8x8.wgsl";
 
@@ -148,8 +150,8 @@ const GEMM_MIN_CHANNELS = 24;
 /** Every kernel variant of each tuned pass, by the tuner's family name; the quad ones need the `subgroups` feature. */
 export const CONV_KERNEL_VARIANTS = {
   conv2d_forward: ["direct", "block", "block16", "quad", "quad16", "tile"],
-  conv2d_input_grad: ["direct", "gemm", "phases", "phases16", "phases_quad", "phases_quad16", "tile"],
-  conv2d_weight_grad: ["block", "quad"],
+  conv2d_input_grad: ["direct", "gemm", "phases", "phases16", "phases_quad", "phases_quad16", "tile", "tile2", "tile4"],
+  conv2d_weight_grad: ["block", "quad", "tile"],
 } as const;
 export type ConvKernelFamily = keyof typeof CONV_KERNEL_VARIANTS;
 
@@ -172,8 +174,11 @@ const forwardVariants = (g: Geometry): readonly string[] => {
   const all = convKernelVariants("conv2d_forward").filter((v) => v !== "tile" || g.Ci <= TILE_MAX_CHANNELS);
   return g.Ci === 1 ? preferred("tile", all) : all;
 };
+const weightGradVariants = (g: Geometry): readonly string[] =>
+  convKernelVariants("conv2d_weight_grad").filter((v) => v !== "tile" || g.Ci <= TILE_MAX_CHANNELS);
 const inputGradVariants = (g: Geometry): readonly string[] => {
-  const all = convKernelVariants("conv2d_input_grad").filter((v) => v !== "tile" || g.Ci <= TILE_MAX_CHANNELS);
+  // "tile2" and "tile4" (2 and 4 channels an invocation) only where there are that many.
+  const all = convKernelVariants("conv2d_input_grad").filter((v) => !v.startsWith("tile") || (g.Ci <= TILE_MAX_CHANNELS && g.Ci >= Number(v.slice(4) || 1)));
   if (g.Ci === 1) return preferred("tile", all);
   return g.Ci >= GEMM_MIN_CHANNELS ? preferred("gemm", all) : all;
 };
@@ -211,8 +216,8 @@ function convInputGrad(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op:
 function convInputGradBy(variant: string, g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, op: TensorName): Tensor {
   const dx = empty([g.N, g.Ci, g.H, g.W], op);
   const buffers = { dy: dy.buffer, w: w.buffer, bias: (b ?? w).buffer, dx: dx.buffer };
-  if (variant === "tile") {
-    launchTile(inputGradTileKernel(g, b !== null), g, buffers);
+  if (variant.startsWith("tile")) {
+    launchTile(inputGradTileKernel(g, b !== null, Number(variant.slice(4) || 1)), g, buffers);
   } else if (variant === "direct") {
     launch("conv2d_input_grad_direct", buffers, geometryConstants(g, b !== null), g.H * g.W * Math.ceil(g.N / DIRECT_IMAGES) * Math.ceil(g.Ci / DIRECT_CHANNELS));
   } else if (variant.startsWith("phases")) {
@@ -283,12 +288,17 @@ function inputGradByGemm(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, d
  */
 function convWeightGrad(g: Geometry, x: Tensor, dy: Tensor, op: TensorName): Tensor {
   const inputs = [[g.N, g.Ci, g.H, g.W], [g.N, g.Co, g.Ho, g.Wo]];
-  const variant = pickVariant("conv2d_weight_grad", g, convKernelVariants("conv2d_weight_grad"), inputs, (v, tx, tdy) => convWeightGradBy(v, g, tx, tdy, op));
+  const variant = pickVariant("conv2d_weight_grad", g, weightGradVariants(g), inputs, (v, tx, tdy) => convWeightGradBy(v, g, tx, tdy, op));
   return convWeightGradBy(variant, g, x, dy, op);
 }
 
 function convWeightGradBy(variant: string, g: Geometry, x: Tensor, dy: Tensor, op: TensorName): Tensor {
   const weights = g.Co * g.Ci * g.KH * g.KW;
+  if (variant === "tile") {
+    const t = weightGradTileKernel(g, WEIGHT_GRAD_TARGET_INVOCATIONS);
+    return summedOverChunks(empty([g.Co, g.Ci, g.KH, g.KW], op), weights, t.chunks, op, (partial) =>
+      launchTile(t, g, { x: x.buffer, dy: dy.buffer, partial: partial.buffer }));
+  }
   const quad = isQuad(variant);
   const perGroupBlocks = outputBlocks(g.Co, g.Ci * g.KH * g.KW, quad);
   // Images per group: the largest divisor of N that leaves at least the wanted number of groups.
