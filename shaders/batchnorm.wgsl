@@ -16,8 +16,8 @@
 // "kernels"; `npm run bench`).
 //
 // Batch statistics stay exact where E[x²] - E[x]² would cancel: each partial
-// is its elements' sum and their squared deviations from their own mean (two
-// loops over the same few elements), and finalize merges them with Chan et
+// is its elements' sum and their squared deviations from their own mean
+// (Welford's running update), and finalize merges them with Chan et
 // al.'s rule, M2 = Σ M2_k + Σ n_k (mean_k - mean)².
 //
 // Every other kernel is elementwise, one invocation per channel or per element
@@ -105,24 +105,26 @@ fn address(cur: Cursor, c: u32) -> u32 { return (cur.n * CHANNELS + c) * SPATIAL
 // keeps splits <= count.
 fn share(k: u32) -> f32 { return f32((BATCH * SPATIAL - k + SPLITS - 1u) / SPLITS); }
 
-// Partial (c, k): the sum of its elements and their squared deviations from their own mean.
+// Partial (c, k): the sum of its elements and their squared deviations from
+// their own mean, in one pass over them (Welford's update: each load of x is
+// a per-lane gather on SwiftShader, so the pass costs what it loads).
 @compute @workgroup_size(256)
 fn stats_partial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = index(gid, nwg);
   if (i >= CHANNELS * SPLITS) { return; }
   let c = i / SPLITS;
   let k = i % SPLITS;
-  var sum = 0.0;
-  for (var cur = cursor_start(k); cur.n < BATCH; cur = cursor_next(cur)) {
-    sum += x[address(cur, c)];
-  }
-  let local_mean = sum / share(k);
+  var seen = 0.0;
+  var local_mean = 0.0;
   var m2 = 0.0;
   for (var cur = cursor_start(k); cur.n < BATCH; cur = cursor_next(cur)) {
-    let d = x[address(cur, c)] - local_mean;
-    m2 += d * d;
+    let v = x[address(cur, c)];
+    seen += 1.0;
+    let d = v - local_mean;
+    local_mean += d / seen;
+    m2 += d * (v - local_mean);
   }
-  partials_out[i] = vec2f(sum, m2);
+  partials_out[i] = vec2f(local_mean * seen, m2);
 }
 
 // Channel c's batch mean and biased variance from its partials; saves mean and

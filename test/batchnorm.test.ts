@@ -119,7 +119,7 @@ test("batchnorm: weight and bias are optional, running statistics optional in tr
   assertClose(y, cpuBatchNorm(d.x, shape, d.rm, d.rv, null, null, true).y, "training without running statistics", 1e-5, 1e-4);
 });
 
-test("batchnorm: a large spread around a large mean is normalised exactly (two-pass variance)", async () => {
+test("batchnorm: a large spread around a large mean is normalised exactly (one-pass Welford variance)", async () => {
   await setup();
   const shape = [64, 2, 3, 3];
   const x = uniform(sizeOf(shape), 5, 1000, 1001); // variance ~ 1/12 around 1000.5
