@@ -103,12 +103,22 @@ const patchRowsAndColumns = (rows: number, cols: number) => [
 const patchLoads = (rows: number, cols: number) =>
   range(rows).flatMap((r) => range(cols).map((c) => `let p${r}_${c} = select(0.0, x[plane + row${r} + col${c}], in_row${r} && in_col${c});`));
 
-function generateForward(g: TileGeometry, hasBias: boolean): TileKernel {
-  const taps = g.KH * g.KW;
-  const [TY, TX, CB] = fitTerms([Math.min(FORWARD_TILE, g.Ho), Math.min(FORWARD_TILE, g.Wo), Math.min(FORWARD_CHANNELS, g.Co)], taps);
+/**
+ * A tile of up to `size` x `size` output positions and `channels` output
+ * channels (fitted to MAX_TERMS), the input patch its windows cover, and its
+ * positions (row, column), as the forward and the weight gradient use it.
+ */
+function outputTile(g: TileGeometry, size: number, channels: number) {
+  const [TY, TX, CB] = fitTerms([Math.min(size, g.Ho), Math.min(size, g.Wo), Math.min(channels, g.Co)], g.KH * g.KW);
   const patchRows = (TY - 1) * g.SY + g.KH;
   const patchCols = (TX - 1) * g.SX + g.KW;
-  const outputs = range(TY).flatMap((ty) => range(TX).map((tx) => [ty, tx] as const));
+  const positions = range(TY).flatMap((ty) => range(TX).map((tx) => [ty, tx] as const));
+  return { TY, TX, CB, patchRows, patchCols, positions };
+}
+
+function generateForward(g: TileGeometry, hasBias: boolean): TileKernel {
+  const taps = g.KH * g.KW;
+  const { TY, TX, CB, patchRows, patchCols, positions: outputs } = outputTile(g, FORWARD_TILE, FORWARD_CHANNELS);
   const acc = (ty: number, tx: number, c: number) => `a${ty}_${tx}_${c}`;
 
   const store: string[] = [];
@@ -201,11 +211,7 @@ function generateInputGrad(g: TileGeometry, hasBias: boolean, channels: number):
 }
 
 function generateWeightGrad(g: TileGeometry, targetInvocations: number): TileKernel {
-  const taps = g.KH * g.KW;
-  const [TY, TX, CB] = fitTerms([Math.min(WEIGHT_GRAD_TILE, g.Ho), Math.min(WEIGHT_GRAD_TILE, g.Wo), Math.min(WEIGHT_GRAD_CHANNELS, g.Co)], taps);
-  const patchRows = (TY - 1) * g.SY + g.KH;
-  const patchCols = (TX - 1) * g.SX + g.KW;
-  const positions = range(TY).flatMap((ty) => range(TX).map((tx) => [ty, tx] as const));
+  const { TY, TX, CB, patchRows, patchCols, positions } = outputTile(g, WEIGHT_GRAD_TILE, WEIGHT_GRAD_CHANNELS);
   const channels = range(CB);
   const tapList = range(g.KH).flatMap((ky) => range(g.KW).map((kx) => [ky, kx] as const));
   const acc = (c: number, ky: number, kx: number) => `a${c}_${ky * g.KW + kx}`;
