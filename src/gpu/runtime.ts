@@ -372,8 +372,10 @@ export class Runtime {
    * call and keeps the fastest of each. Each variant runs in batches long
    * enough to time, the variants' batches interleaved over several rounds
    * (so a busy moment of the machine falls on all of them), and its time is
-   * the median: GPU time from timestamp queries where the adapter has them
-   * (no submit or wait counted), else wall time to completion.
+   * that of its fastest round: the other work on a machine only ever adds
+   * time, and a busy spell longer than a round moved the median. GPU time from
+   * timestamp queries where the adapter has them (no submit or wait
+   * counted), else wall time to completion.
    */
   async tune(log?: (line: string) => void): Promise<TuneResult[]> {
     const timestamps = this.device.features.has("timestamp-query");
@@ -398,7 +400,7 @@ export class Runtime {
       for (let round = 0; round < TUNE_ROUNDS; round++) {
         for (const [i, record] of records.entries()) samples[i].push(await batch(record, reps[i]));
       }
-      return samples.map((s) => s.sort((a, b) => a - b)[s.length >> 1]);
+      return samples.map((s) => Math.min(...s));
     }, log);
   }
 

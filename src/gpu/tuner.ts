@@ -28,7 +28,7 @@ export interface TuneResult {
   ms: Record<string, number>;
 }
 
-/** Runs each of `records` repeatedly and returns the median milliseconds of one run of each. */
+/** Runs each of `records` repeatedly and returns the milliseconds of one run of each (its fastest round). */
 export type Timer = (records: (() => void)[]) => Promise<number[]>;
 
 /**
