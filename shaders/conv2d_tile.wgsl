@@ -1,7 +1,8 @@
-// Tile kernels: a convolution pass as a tile of neighbouring output positions
-// per invocation, for the layers with few channels that the block kernels
-// (8 or 16 channels of a block) leave mostly empty: OCGAN's one-channel image
-// layers, the first conv of En, Dl and Cl and the last transposed conv of De.
+// Tile kernels: a convolution pass as a tile of neighbouring positions per
+// invocation, which shares its loads between the tile's overlapping windows.
+// They began with the layers the block kernels (8 or 16 channels a block)
+// leave mostly empty, OCGAN's one-channel image layers, and are timed as
+// candidates on every layer of up to 64 channels (src/ops/conv.ts).
 // src/ops/conv-tile.ts generates the lines marked `//@ name` for one layer
 // shape and keeps the one entry point asked for (each is a section below,
 // after the shared declarations); everything else here is as it runs.
