@@ -229,7 +229,7 @@ function ceilingTable(results) {
       let flops = null;
       let ceiling = "block_gather_8x8";
       if (file === "matmul.wgsl" && entry === "matmul") flops = 2 * c.M * c.N * c.DEPTH * c.BATCHES;
-      else if (/^conv2d_(forward|weight_grad)/.test(entry) || entry === "conv2d_input_grad_direct") flops = conv;
+      else if (/^conv2d_(forward|weight_grad)/.test(entry) || entry === "conv2d_input_grad_direct" || entry === "conv2d_input_grad_tile") flops = conv;
       else if (entry.startsWith("conv2d_input_grad_phases")) flops = (conv * (c.J1 - c.J0) * (c.I1 - c.I0)) / (c.H * c.W); // its share of the input positions
       if (flops === null) continue;
       if (entry.endsWith("_quad")) ceiling = "block_quad_8x8";
