@@ -2,7 +2,7 @@
 // invocation, which shares its loads between the tile's overlapping windows.
 // They began with the layers the block kernels (8 or 16 channels a block)
 // leave mostly empty, OCGAN's one-channel image layers, and are timed as
-// candidates on every layer of up to 64 channels (src/ops/conv.ts).
+// candidates on every layer (src/ops/conv.ts).
 // src/ops/conv-tile.ts generates the lines marked `//@ name` for one layer
 // shape and keeps the one entry point asked for (each is a section below,
 // after the shared declarations); everything else here is as it runs.

@@ -161,24 +161,18 @@ export function convKernelVariants(family: ConvKernelFamily): readonly string[] 
   return runtime().device.features.has("subgroups") ? all : all.filter((v) => !isQuad(v));
 }
 /**
- * The variants the tuner times for a shape, the untimed choice first. The
- * tile kernels run any shape (the tests force them everywhere) but are timed
- * only where the conv side they tile has at most TILE_MAX_CHANNELS channels:
- * their loop runs over the other side's channels one at a time, so on wide
- * layers (the paper preset's 128 and 256) a first timing would only be slow.
- * Where they are offered for one channel (OCGAN's image layers), they come first.
+ * The variants the tuner times for a shape, the untimed choice first. Where
+ * the tile kernels are offered for one channel (OCGAN's image layers), they
+ * come first; the input gradient's wider tiles only where there are as many
+ * channels as they block.
  */
-const TILE_MAX_CHANNELS = 64;
 const preferred = (first: string, all: readonly string[]) => [first, ...all.filter((v) => v !== first)];
 const forwardVariants = (g: Geometry): readonly string[] => {
-  const all = convKernelVariants("conv2d_forward").filter((v) => v !== "tile" || g.Ci <= TILE_MAX_CHANNELS);
+  const all = convKernelVariants("conv2d_forward");
   return g.Ci === 1 ? preferred("tile", all) : all;
 };
-const weightGradVariants = (g: Geometry): readonly string[] =>
-  convKernelVariants("conv2d_weight_grad").filter((v) => v !== "tile" || g.Ci <= TILE_MAX_CHANNELS);
 const inputGradVariants = (g: Geometry): readonly string[] => {
-  // "tile2" and "tile4" (2 and 4 channels an invocation) only where there are that many.
-  const all = convKernelVariants("conv2d_input_grad").filter((v) => !v.startsWith("tile") || (g.Ci <= TILE_MAX_CHANNELS && g.Ci >= Number(v.slice(4) || 1)));
+  const all = convKernelVariants("conv2d_input_grad").filter((v) => !v.startsWith("tile") || g.Ci >= Number(v.slice(4) || 1));
   if (g.Ci === 1) return preferred("tile", all);
   return g.Ci >= GEMM_MIN_CHANNELS ? preferred("gemm", all) : all;
 };
@@ -288,7 +282,7 @@ function inputGradByGemm(g: Geometry, dy: Tensor, w: Tensor, b: Tensor | null, d
  */
 function convWeightGrad(g: Geometry, x: Tensor, dy: Tensor, op: TensorName): Tensor {
   const inputs = [[g.N, g.Ci, g.H, g.W], [g.N, g.Co, g.Ho, g.Wo]];
-  const variant = pickVariant("conv2d_weight_grad", g, weightGradVariants(g), inputs, (v, tx, tdy) => convWeightGradBy(v, g, tx, tdy, op));
+  const variant = pickVariant("conv2d_weight_grad", g, convKernelVariants("conv2d_weight_grad"), inputs, (v, tx, tdy) => convWeightGradBy(v, g, tx, tdy, op));
   return convWeightGradBy(variant, g, x, dy, op);
 }
 
