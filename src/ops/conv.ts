@@ -167,12 +167,14 @@ export function convKernelVariants(family: ConvKernelFamily): readonly string[] 
  * channels as they block.
  */
 const preferred = (first: string, all: readonly string[]) => [first, ...all.filter((v) => v !== first)];
+/** Input channels an invocation of an input-gradient tile variant blocks: "tile" 1, "tile2" 2, "tile4" 4. */
+const tileChannels = (variant: string) => Number(variant.slice(4) || 1);
 const forwardVariants = (g: Geometry): readonly string[] => {
   const all = convKernelVariants("conv2d_forward");
   return g.Ci === 1 ? preferred("tile", all) : all;
 };
 const inputGradVariants = (g: Geometry): readonly string[] => {
-  const all = convKernelVariants("conv2d_input_grad").filter((v) => !v.startsWith("tile") || g.Ci >= Number(v.slice(4) || 1));
+  const all = convKernelVariants("conv2d_input_grad").filter((v) => !v.startsWith("tile") || g.Ci >= tileChannels(v));
   if (g.Ci === 1) return preferred("tile", all);
   return g.Ci >= GEMM_MIN_CHANNELS ? preferred("gemm", all) : all;
 };
@@ -211,7 +213,7 @@ function convInputGradBy(variant: string, g: Geometry, dy: Tensor, w: Tensor, b:
   const dx = empty([g.N, g.Ci, g.H, g.W], op);
   const buffers = { dy: dy.buffer, w: w.buffer, bias: (b ?? w).buffer, dx: dx.buffer };
   if (variant.startsWith("tile")) {
-    launchTile(inputGradTileKernel(g, b !== null, Number(variant.slice(4) || 1)), g, buffers);
+    launchTile(inputGradTileKernel(g, b !== null, tileChannels(variant)), g, buffers);
   } else if (variant === "direct") {
     launch("conv2d_input_grad_direct", buffers, geometryConstants(g, b !== null), g.H * g.W * Math.ceil(g.N / DIRECT_IMAGES) * Math.ceil(g.Ci / DIRECT_CHANNELS));
   } else if (variant.startsWith("phases")) {
