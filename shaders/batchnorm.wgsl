@@ -3,6 +3,12 @@
 // count = batch * spatial elements are j = n * spatial + s, at address
 // (n * channels + c) * spatial + s.
 //
+// Every kernel reads and writes the data as V: vec4f, four neighbouring
+// positions of one channel, where spatial is a multiple of 4 (all conv
+// layers), else f32 (the prelude of src/ops/launch.ts's withLanes() defines V
+// and LANES). SPATIAL and N below count V elements, so the addressing is the
+// same for both; a streaming pass here pays per load more than per byte.
+//
 // Per-channel sums run in two barrier-free passes, like reduce.wgsl:
 // - *_partial: `splits` invocations per channel; invocation (c, k) takes the
 //   channel's elements j = k, k + splits, k + 2 splits, ... (neighbouring
@@ -20,8 +26,8 @@
 // (Welford's running update), and finalize merges them with Chan et
 // al.'s rule, M2 = Σ M2_k + Σ n_k (mean_k - mean)².
 //
-// Every other kernel is elementwise, one invocation per channel or per element
-// (PER_INVOCATION elements for normalize and backward_input), workgroup_size 256;
+// Every other kernel is elementwise, one invocation per channel or per V
+// element, workgroup_size 256;
 // the grid may be 2-D (more than 65535 workgroups), hence the row stride in
 // index().
 //
@@ -34,10 +40,10 @@
 // created (one pipeline per layer): the index arithmetic below then divides
 // by constants, which the compiler turns into shifts and multiplies; a
 // division by a run-time value is a scalar loop per lane on SwiftShader.
-override N: u32;              // elements of x
+override N: u32;              // V elements of x
 override BATCH: u32;
 override CHANNELS: u32;
-override SPATIAL: u32;        // elements per (sample, channel)
+override SPATIAL: u32;        // V elements per (sample, channel)
 override SPLITS: u32;         // partial results per channel
 override EPS: f32 = 0.0;
 override MOMENTUM: f32 = 0.0;
@@ -50,7 +56,7 @@ override TRAIN = false;           // the gradient flows through the batch statis
 override RECTIFY = false;
 override SLOPE: f32 = 0.0;        // the fused leaky ReLU's slope (ReLU: 0)
 
-@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<V>;
 @group(0) @binding(2) var<storage, read_write> partials_out: array<vec2f>;  // [channels, splits]
 @group(0) @binding(3) var<storage, read> partials: array<vec2f>;
 
@@ -65,21 +71,21 @@ override SLOPE: f32 = 0.0;        // the fused leaky ReLU's slope (ReLU: 0)
 @group(0) @binding(9) var<storage, read> invstd: array<f32>;
 @group(0) @binding(10) var<storage, read> weight: array<f32>;
 @group(0) @binding(11) var<storage, read> bias: array<f32>;
-@group(0) @binding(12) var<storage, read_write> y: array<f32>;
+@group(0) @binding(12) var<storage, read_write> y: array<V>;
 
 // Backward: dy in; per-channel Σ dy (the bias gradient) and Σ dy * xhat (the weight gradient); dx out.
-@group(0) @binding(13) var<storage, read> dy: array<f32>;
+@group(0) @binding(13) var<storage, read> dy: array<V>;
 @group(0) @binding(14) var<storage, read_write> sum_dy_out: array<f32>;
 @group(0) @binding(15) var<storage, read_write> sum_dy_xhat_out: array<f32>;
 @group(0) @binding(16) var<storage, read> sum_dy: array<f32>;
 @group(0) @binding(17) var<storage, read> sum_dy_xhat: array<f32>;
-@group(0) @binding(18) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(18) var<storage, read_write> dx: array<V>;
 
 fn index(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * 256u; }
 
 fn channel_of(i: u32) -> u32 { return (i / SPATIAL) % CHANNELS; }
 
-// Walks channel c's elements j = k, k + splits, ... as (sample n, position s),
+// Walks channel c's V elements j = k, k + splits, ... as (sample n, position s),
 // j = n * spatial + s. A step adds splits / spatial samples and splits % spatial
 // positions, with one carry: no division per element.
 struct Cursor { n: u32, s: u32, step_n: u32, step_s: u32 }
@@ -101,13 +107,15 @@ fn cursor_next(cur: Cursor) -> Cursor {
 
 fn address(cur: Cursor, c: u32) -> u32 { return (cur.n * CHANNELS + c) * SPATIAL + cur.s; }
 
-// How many of a channel's elements partial k holds: at least one, as the host
-// keeps splits <= count.
-fn share(k: u32) -> f32 { return f32((BATCH * SPATIAL - k + SPLITS - 1u) / SPLITS); }
+// How many of a channel's elements partial k holds: LANES per V element, of
+// which it has at least one, as the host keeps splits <= BATCH * SPATIAL.
+fn share(k: u32) -> f32 { return f32((BATCH * SPATIAL - k + SPLITS - 1u) / SPLITS * LANES); }
 
 // Partial (c, k): the sum of its elements and their squared deviations from
 // their own mean, in one pass over them (Welford's update: each load of x is
-// a per-lane gather on SwiftShader, so the pass costs what it loads).
+// a per-lane gather on SwiftShader, so the pass costs what it loads). With
+// vec4s each component keeps its own running mean and M2 over the same
+// number of values, merged at the end by the rule stats_finalize uses.
 @compute @workgroup_size(256)
 fn stats_partial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = index(gid, nwg);
@@ -115,16 +123,18 @@ fn stats_partial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgro
   let c = i / SPLITS;
   let k = i % SPLITS;
   var seen = 0.0;
-  var local_mean = 0.0;
-  var m2 = 0.0;
+  var lane_mean = V(0.0);
+  var lane_m2 = V(0.0);
   for (var cur = cursor_start(k); cur.n < BATCH; cur = cursor_next(cur)) {
     let v = x[address(cur, c)];
     seen += 1.0;
-    let d = v - local_mean;
-    local_mean += d / seen;
-    m2 += d * (v - local_mean);
+    let d = v - lane_mean;
+    lane_mean += d / seen;
+    lane_m2 += d * (v - lane_mean);
   }
-  partials_out[i] = vec2f(local_mean * seen, m2);
+  let sum = lane_sum(lane_mean) * seen;
+  let spread = lane_mean - V(sum / (seen * f32(LANES)));
+  partials_out[i] = vec2f(sum, lane_sum(lane_m2) + seen * lane_sum(spread * spread));
 }
 
 // Channel c's batch mean and biased variance from its partials; saves mean and
@@ -134,7 +144,7 @@ fn stats_partial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgro
 fn stats_finalize(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let c = index(gid, nwg);
   if (c >= CHANNELS) { return; }
-  let count = f32(BATCH * SPATIAL);
+  let count = f32(BATCH * SPATIAL * LANES);
   let first = c * SPLITS;
   var sum = 0.0;
   for (var k = 0u; k < SPLITS; k += 1u) {
@@ -176,35 +186,27 @@ fn channel(c: u32) -> Channel {
 }
 
 // The normalised value z = (x - mean) * invstd * weight + bias of element value v.
-fn normalized(v: f32, ch: Channel) -> f32 { return (v - ch.mean) * ch.invstd * ch.scale + ch.shift; }
+fn normalized(v: V, ch: Channel) -> V { return (v - ch.mean) * ch.invstd * ch.scale + ch.shift; }
 
 // What a fused rectifier passes back of the gradient g at element value v:
 // all of it where z > 0 (as leaky_relu_backward), z computed only when there
 // is a rectifier.
-fn rectified_grad(g: f32, v: f32, ch: Channel) -> f32 {
+fn rectified_grad(g: V, v: V, ch: Channel) -> V {
   if (!RECTIFY) { return g; }
-  return select(SLOPE * g, g, normalized(v, ch) > 0.0);
+  return select(SLOPE * g, g, normalized(v, ch) > V(0.0));
 }
-
-// The elementwise kernels take PER_INVOCATION consecutive elements each; the
-// host sets it to 4 when SPATIAL is a multiple of 4, so that the elements
-// share one channel and its values are loaded once for the four.
-override PER_INVOCATION: u32 = 1;
 
 // y = z, or the fused rectifier's z > 0 ? z : slope * z. The backward kernels
 // recompute z from x (the same expression), so the rectifier's input need not
 // be stored.
 @compute @workgroup_size(256)
 fn normalize(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let first = index(gid, nwg) * PER_INVOCATION;
-  if (first >= N) { return; }
-  let ch = channel(channel_of(first));
-  for (var i = first; i < first + PER_INVOCATION; i += 1u) {
-    let z = normalized(x[i], ch);
-    // z < 0 rather than z > 0: SLOPE is a constant here, and with SLOPE = 0 the
-    // compiler folds SLOPE * z to 0, so a NaN must take the other branch.
-    y[i] = select(z, select(z, SLOPE * z, z < 0.0), RECTIFY);
-  }
+  let i = index(gid, nwg);
+  if (i >= N) { return; }
+  let z = normalized(x[i], channel(channel_of(i)));
+  // z < 0 rather than z > 0: SLOPE is a constant here, and with SLOPE = 0 the
+  // compiler folds SLOPE * z to 0, so a NaN must take the other branch.
+  y[i] = select(z, select(z, SLOPE * z, z < V(0.0)), RECTIFY);
 }
 
 // Partial (c, k) of Σ dy and Σ dy * xhat, where xhat = (x - mean) * invstd
@@ -221,7 +223,7 @@ fn backward_partial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_work
     let at = address(cur, c);
     let v = x[at];
     let g = rectified_grad(dy[at], v, ch);
-    sums += vec2f(g, g * (v - ch.mean) * ch.invstd);
+    sums += vec2f(lane_sum(g), lane_sum(g * (v - ch.mean) * ch.invstd));
   }
   partials_out[i] = sums;
 }
@@ -242,18 +244,16 @@ fn backward_finalize(@builtin(global_invocation_id) gid: vec3u, @builtin(num_wor
 // where the batch statistics depend on x; dx = weight * invstd * dy in evaluation.
 @compute @workgroup_size(256)
 fn backward_input(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let first = index(gid, nwg) * PER_INVOCATION;
-  if (first >= N) { return; }
-  let c = channel_of(first);
+  let i = index(gid, nwg);
+  if (i >= N) { return; }
+  let c = channel_of(i);
   let ch = channel(c);
-  let count = f32(BATCH * SPATIAL);
+  let count = f32(BATCH * SPATIAL * LANES);
   let sums = select(vec2f(0.0), vec2f(sum_dy[c], sum_dy_xhat[c]) / count, TRAIN);
-  for (var i = first; i < first + PER_INVOCATION; i += 1u) {
-    let v = x[i];
-    var g = rectified_grad(dy[i], v, ch);
-    if (TRAIN) {
-      g -= sums.x + (v - ch.mean) * ch.invstd * sums.y;
-    }
-    dx[i] = ch.scale * ch.invstd * g;
+  let v = x[i];
+  var g = rectified_grad(dy[i], v, ch);
+  if (TRAIN) {
+    g -= sums.x + (v - ch.mean) * ch.invstd * sums.y;
   }
+  dx[i] = ch.scale * ch.invstd * g;
 }

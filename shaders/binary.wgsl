@@ -12,6 +12,12 @@
 // binary_scalar     one operand is a number `c`: out[i] = a[i] OP c, or
 //                   c OP a[i] when `swap` is 1 (1 - x, 2 / x).
 //
+// binary_same and binary_scalar take V elements: vec4f (four at once) where
+// the element count is a multiple of 4, else f32 (the prelude of
+// src/ops/launch.ts's withLanes() defines V; p.n counts V elements).
+// binary_broadcast always runs with V = f32: its operands' strides are in
+// elements.
+//
 // `scale` folds a constant factor into the same pass (negated or doubled
 // gradients in the backward rules) instead of a second dispatch. The op is a
 // uniform, so every invocation takes the same branch of the switch.
@@ -29,14 +35,14 @@ struct Params {
   b0: u32, b1: u32, b2: u32, b3: u32, b4: u32, b5: u32,
 }
 
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(0) var<storage, read> a: array<V>;
+@group(0) @binding(1) var<storage, read> b: array<V>;
+@group(0) @binding(2) var<storage, read_write> out: array<V>;
 @group(0) @binding(3) var<uniform> p: Params;
 
 fn index(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * 256u; }
 
-fn combine(u: f32, v: f32) -> f32 {
+fn combine(u: V, v: V) -> V {
   switch p.op {
     case 0u: { return u + v; }
     case 1u: { return u - v; }
@@ -72,5 +78,5 @@ fn binary_scalar(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgro
   let i = index(gid, nwg);
   if (i >= p.n) { return; }
   let v = a[i];
-  out[i] = p.scale * select(combine(v, p.c), combine(p.c, v), p.swap == 1u);
+  out[i] = p.scale * select(combine(v, V(p.c)), combine(V(p.c), v), p.swap == 1u);
 }

@@ -23,15 +23,18 @@ function awayFromZero(n: number, seed: number): Float32Array {
 }
 
 for (const name of Object.keys(cpu) as (keyof typeof cpu)[]) {
-  test(`activation: ${name} forward matches the CPU, including at ±50 and ±100`, async () => {
+  test(`activation: ${name} forward matches the CPU, including at ±50 and ±100, scalar and vec4 kernels`, async () => {
     await setup();
-    const data = Float32Array.from([...uniform(37, 1, -4, 4), 50, -50, 100, -100, 0]);
-    const y = await gpu[name](tensor(data, [data.length])).toArray();
-    assertClose(y, Array.from(data, cpu[name]), `${name} forward`, 1e-6, 1e-5);
-    assert(y.every(Number.isFinite), `${name} is finite at extremes`);
+    // 42 elements take the scalar kernel, 44 the vec4 one.
+    for (const extra of [[0], [0, 1, -1]]) {
+      const data = Float32Array.from([...uniform(37, 1, -4, 4), 50, -50, 100, -100, ...extra]);
+      const y = await gpu[name](tensor(data, [data.length])).toArray();
+      assertClose(y, Array.from(data, cpu[name]), `${name} forward, ${data.length} elements`, 1e-6, 1e-5);
+      assert(y.every(Number.isFinite), `${name} is finite at extremes`);
+    }
   });
 
-  test(`activation: ${name} backward by finite differences, shapes [1], [3,5], [2,3,4,5]`, async () => {
+  test(`activation: ${name} backward by finite differences, shapes [1], [3,5] (scalar kernel), [2,3,4,5] (vec4)`, async () => {
     await setup();
     for (const [k, shape] of [[1], [3, 5], [2, 3, 4, 5]].entries()) {
       const n = shape.reduce((a, b) => a * b, 1);
@@ -56,4 +59,8 @@ test("activation: clamp forward and its gradient mask", async () => {
   const y = await F.clamp(tensor(data, [5]), -1, 1).toArray();
   assertClose(y, [-1, -0.5, 0, 0.7, 1], "clamp forward");
   await gradcheck("clamp", (x) => F.clamp(x, -1, 1), [{ data: Float32Array.from([-2, -0.5, 0.3, 0.7, 3]), shape: [5] }]);
+  // Eight elements: the vec4 kernels.
+  const eight = Float32Array.from([-2, -0.5, 0, 0.7, 3, 1, -1, 0.2]);
+  assertClose(await F.clamp(tensor(eight, [8]), -1, 1).toArray(), [-1, -0.5, 0, 0.7, 1, 1, -1, 0.2], "clamp forward (vec4)");
+  await gradcheck("clamp (vec4)", (x) => F.clamp(x, -1, 1), [{ data: Float32Array.from([-2, -0.5, 0.3, 0.7, 3, 1.5, -0.2, 0.6]), shape: [8] }]);
 });

@@ -47,6 +47,7 @@ function divisors(n: number, seed: number): Float32Array {
 
 const pairs: [number[], number[]][] = [
   [[2, 3], [2, 3]],
+  [[2, 4], [2, 4]], // same shape, a multiple of 4: the vec4 kernel
   [[2, 3, 4, 5], [1, 3, 1, 1]], // NCHW with a per-channel tensor
   [[2, 3, 4, 5], [3, 1, 1]],
   [[4, 3], [3]], // [N, C] with [C]
@@ -81,10 +82,14 @@ test("arithmetic: a large per-channel broadcast [8,16,32,32] + [16,1,1]", async 
   assertClose(await out.toArray(), cpuBroadcast("add", aData, aShape, bData, [16, 1, 1]).values, "add", 1e-6, 1e-6);
 });
 
-test("arithmetic: number operands on either side, neg and square", async () => {
+test("arithmetic: number operands on either side, neg and square (7 elements: scalar kernel; 8: vec4)", async () => {
   await setup();
-  const data = divisors(7, 9);
-  const x = tensor(data, [7]);
+  for (const n of [7, 8]) await numberOperands(n);
+});
+
+async function numberOperands(n: number) {
+  const data = divisors(n, 9);
+  const x = tensor(data, [n]);
   const cases: [string, Tensor, (v: number) => number][] = [
     ["mul(x, 0.5)", mul(x, 0.5), (v) => v * 0.5],
     ["mul(3, x)", mul(3, x), (v) => 3 * v],
@@ -99,10 +104,10 @@ test("arithmetic: number operands on either side, neg and square", async () => {
     ["F.mul(x, -2)", F.mul(x, -2), (v) => -2 * v],
   ];
   for (const [name, out, f] of cases) {
-    assert(`${out.shape}` === "7", `${name}: shape [${out.shape}]`);
-    assertClose(await out.toArray(), Array.from(data, f), name, 1e-6, 1e-6);
+    assert(`${out.shape}` === `${n}`, `${name}: shape [${out.shape}]`);
+    assertClose(await out.toArray(), Array.from(data, f), `${name}, ${n} elements`, 1e-6, 1e-6);
   }
-});
+}
 
 test("arithmetic: backward by finite differences, both operands, broadcasting included", async () => {
   await setup();

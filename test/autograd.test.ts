@@ -17,13 +17,15 @@ test("autograd: gradients accumulate across two backward passes", async () => {
   assertClose(await grad(x), [5, 7, 9], "accumulated grad");
 });
 
-test("autograd: a tensor used twice in one graph gets the sum of both paths", async () => {
+test("autograd: a tensor used twice in one graph gets the sum of both paths (3 and 4 elements: both accumulate kernels)", async () => {
   await setup();
-  const x = tensor([0.5, -1, 2], [3], { requiresGrad: true });
-  const y = F.tanh(x);
-  sum(add(mul(y, y), y)).backward(); // d/dx (y^2 + y) = (2y + 1)(1 - y^2)
-  const expected = [0.5, -1, 2].map((v) => (2 * Math.tanh(v) + 1) * (1 - Math.tanh(v) ** 2));
-  assertClose(await grad(x), expected, "two paths");
+  for (const values of [[0.5, -1, 2], [0.5, -1, 2, -0.3]]) {
+    const x = tensor(values, [values.length], { requiresGrad: true });
+    const y = F.tanh(x);
+    sum(add(mul(y, y), y)).backward(); // d/dx (y^2 + y) = (2y + 1)(1 - y^2)
+    const expected = values.map((v) => (2 * Math.tanh(v) + 1) * (1 - Math.tanh(v) ** 2));
+    assertClose(await grad(x), expected, `two paths, ${values.length} elements`);
+  }
 });
 
 test("autograd: add(x, x) sends the gradient to both operands", async () => {

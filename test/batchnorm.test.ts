@@ -65,7 +65,8 @@ async function gpuBatchNorm(
 
 // Shapes: [N, C]; odd spatial sizes; more than 256 elements per channel, with
 // spatial sizes that do not divide 256 (99) and that exceed it (289).
-const SHAPES = [[5, 3], [300, 2], [3, 4, 5, 3], [2, 3, 7], [4, 3, 9, 11], [2, 2, 17, 17], [1, 2, 3, 3]];
+// Positions per (sample, channel) not a multiple of 4 take the scalar kernels; [3, 2, 4, 5], [6, 3, 2, 2] and [2, 3, 8, 8] the vec4 ones.
+const SHAPES = [[5, 3], [300, 2], [3, 4, 5, 3], [2, 3, 7], [4, 3, 9, 11], [2, 2, 17, 17], [1, 2, 3, 3], [3, 2, 4, 5], [6, 3, 2, 2], [2, 3, 8, 8]];
 
 function channelData(shape: number[], seed: number) {
   const c = shape[1];
@@ -121,19 +122,20 @@ test("batchnorm: weight and bias are optional, running statistics optional in tr
 
 test("batchnorm: a large spread around a large mean is normalised exactly (one-pass Welford variance)", async () => {
   await setup();
-  const shape = [64, 2, 3, 3];
-  const x = uniform(sizeOf(shape), 5, 1000, 1001); // variance ~ 1/12 around 1000.5
-  const rm = new Float32Array(2);
-  const rv = new Float32Array([1, 1]);
-  const got = await gpuBatchNorm(x, shape, rm, rv, null, null, true);
-  const want = cpuBatchNorm(x, shape, rm, rv, null, null, true);
-  assertClose(got.y, want.y, "y", 1e-3, 1e-3);
-  assertClose(got.runningVar, want.runningVar, "running var", 1e-5, 1e-4);
+  for (const shape of [[64, 2, 3, 3], [64, 2, 4, 4]]) { // scalar and vec4 kernels
+    const x = uniform(sizeOf(shape), 5, 1000, 1001); // variance ~ 1/12 around 1000.5
+    const rm = new Float32Array(2);
+    const rv = new Float32Array([1, 1]);
+    const got = await gpuBatchNorm(x, shape, rm, rv, null, null, true);
+    const want = cpuBatchNorm(x, shape, rm, rv, null, null, true);
+    assertClose(got.y, want.y, `y [${shape}]`, 1e-3, 1e-3);
+    assertClose(got.runningVar, want.runningVar, `running var [${shape}]`, 1e-5, 1e-4);
+  }
 });
 
 test("batchnorm: training-mode backward by finite differences for x, weight and bias", async () => {
   await setup();
-  // [2, 2, 2, 4]: positions a multiple of 4, where the elementwise kernels take four elements an invocation.
+  // [2, 2, 2, 4]: positions a multiple of 4, where the kernels take vec4s.
   for (const [k, shape] of [[4, 3], [2, 3, 2, 3], [3, 2, 5], [2, 1, 3, 3], [2, 2, 2, 4]].entries()) {
     const c = shape[1];
     await gradcheck(`batchNorm training [${shape}]`, (x, w, b) => F.batchNorm(x, null, null, w, b, true), [

@@ -14,7 +14,7 @@
 // share storage, which is reference-counted and returned to the pool when the
 // last tensor using it is disposed.
 
-import { runtime, grid } from "../gpu/index.js";
+import { runtime, grid, laneVariants, laneSource, lanesFor } from "../gpu/index.js";
 import { track, keep } from "./scope.js";
 import accumulateWgsl from "../../shaders/accumulate.wgsl";
 import type { OpName, TensorName } from "./op-table.js";
@@ -290,10 +290,14 @@ export function fill(shape: readonly number[], value: number): Tensor {
   return fromData(new Float32Array(shapeSize(shape)).fill(value), shape);
 }
 
+const accumulateSource = laneVariants("accumulate.wgsl", accumulateWgsl);
+
 function accumulate(a: Tensor, b: Tensor): Tensor {
   const rt = runtime();
   const out = empty(a.shape, "accumulate");
-  const kernel = rt.kernel("accumulate.wgsl", accumulateWgsl, "accumulate");
-  rt.launch(kernel, { a: a.buffer, b: b.buffer, out: out.buffer }, { n: a.size }, grid(Math.ceil(a.size / 256)));
+  const lanes = lanesFor(a.size);
+  const { name, source } = laneSource(accumulateSource, lanes);
+  const n = a.size / lanes;
+  rt.launch(rt.kernel(name, source, "accumulate"), { a: a.buffer, b: b.buffer, out: out.buffer }, { n }, grid(Math.ceil(n / 256)));
   return out;
 }

@@ -16,3 +16,4 @@ export { Runtime, GpuError, grid, type AdapterReport, type RuntimeStats, type Pr
 export type { TuneResult } from "./tuner.js";
 export { createRuntime, type InitOptions } from "./device.js";
 export { joinWgsl, type Kernel, type JoinedWgsl } from "./kernel.js";
+export { laneVariants, laneSource, lanesFor, type Lanes, type LaneVariants } from "./lanes.js";

@@ -4,16 +4,21 @@
 // sigmoid, the input x for the rest).
 import { record, empty, type Tensor } from "../autograd/tensor.js";
 import type { OpName } from "../autograd/op-table.js";
-import { kernel, launchElementwise } from "./launch.js";
+import { laneVariants, lanesFor } from "../gpu/index.js";
+import { launchElementwise, laneKernel } from "./launch.js";
 import unaryWgsl from "../../shaders/unary.wgsl";
 
 type Unary = "tanh" | "sigmoid" | "leaky_relu" | "clamp";
 
 interface UnaryParams { slope?: number; lo?: number; hi?: number }
 
+const unarySource = laneVariants("unary.wgsl", unaryWgsl);
+
+/** n elements, as vec4s where n allows. */
 function run(entry: string, buffers: Record<string, GPUBuffer>, n: number, params: UnaryParams): void {
-  const k = kernel("unary.wgsl", unaryWgsl, entry);
-  launchElementwise(k, buffers, { n, slope: params.slope ?? 0, lo: params.lo ?? 0, hi: params.hi ?? 0 }, n);
+  const lanes = lanesFor(n);
+  const k = laneKernel(unarySource, lanes, entry);
+  launchElementwise(k, buffers, { n: n / lanes, slope: params.slope ?? 0, lo: params.lo ?? 0, hi: params.hi ?? 0 }, n / lanes);
 }
 
 function unary(op: OpName, fn: Unary, x: Tensor, params: UnaryParams, backwardReadsOutput: boolean): Tensor {

@@ -12,7 +12,8 @@
 // over the dimensions it was stretched along (sumToShape, in reduce.ts).
 import { record, empty, sameShape, type Tensor } from "../autograd/tensor.js";
 import type { TensorName } from "../autograd/op-table.js";
-import { kernel, launchElementwise, shapeString } from "./launch.js";
+import { laneVariants, lanesFor } from "../gpu/index.js";
+import { launchElementwise, laneKernel, shapeString } from "./launch.js";
 import { sumToShape } from "./reduce.js";
 import binaryWgsl from "../../shaders/binary.wgsl";
 
@@ -77,16 +78,16 @@ function mergedLayout(out: readonly number[], a: readonly number[], b: readonly 
   };
 }
 
-function binaryKernel(entry: string) {
-  return kernel("binary.wgsl", binaryWgsl, entry);
-}
+const binarySource = laneVariants("binary.wgsl", binaryWgsl);
 
 /** scale * (a OP b) with broadcasting, into a new tensor; not recorded on the tape. */
 function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, scale: number, name: TensorName): Tensor {
   const common = { op: OP_CODE[op], scale, c: 0, swap: 0 };
   if (sameShape(a.shape, b.shape)) {
     const out = empty(a.shape, name);
-    launchElementwise(binaryKernel("binary_same"), { a: a.buffer, b: b.buffer, out: out.buffer }, { ...common, ...UNUSED_BROADCAST, n: out.size }, out.size);
+    const lanes = lanesFor(out.size);
+    const n = out.size / lanes;
+    launchElementwise(laneKernel(binarySource, lanes, "binary_same"), { a: a.buffer, b: b.buffer, out: out.buffer }, { ...common, ...UNUSED_BROADCAST, n }, n);
     return out;
   }
   const outShape = broadcastShapes(name, a.shape, b.shape);
@@ -107,15 +108,17 @@ function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, scale: number, name: Tens
     dims[`b${k}`] = slot(bStrides, k, 0);
   }
   const out = empty(outShape, name);
-  launchElementwise(binaryKernel("binary_broadcast"), { a: a.buffer, b: b.buffer, out: out.buffer }, { ...common, ...dims, n: out.size }, out.size);
+  launchElementwise(laneKernel(binarySource, 1, "binary_broadcast"), { a: a.buffer, b: b.buffer, out: out.buffer }, { ...common, ...dims, n: out.size }, out.size);
   return out;
 }
 
 /** scale * (x OP c), or scale * (c OP x) when `swap`, into a new tensor; not recorded on the tape. */
 function scalarRaw(op: BinaryOp, x: Tensor, c: number, swap: boolean, scale: number, name: TensorName): Tensor {
   const out = empty(x.shape, name);
-  const params = { ...UNUSED_BROADCAST, op: OP_CODE[op], scale, c, swap: swap ? 1 : 0, n: out.size };
-  launchElementwise(binaryKernel("binary_scalar"), { a: x.buffer, out: out.buffer }, params, out.size);
+  const lanes = lanesFor(out.size);
+  const n = out.size / lanes;
+  const params = { ...UNUSED_BROADCAST, op: OP_CODE[op], scale, c, swap: swap ? 1 : 0, n };
+  launchElementwise(laneKernel(binarySource, lanes, "binary_scalar"), { a: x.buffer, out: out.buffer }, params, n);
   return out;
 }
 

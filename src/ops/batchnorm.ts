@@ -13,17 +13,20 @@
 // The training formula is the derivative through the batch mean and variance.
 // shaders/batchnorm.wgsl says how the per-channel sums run and why.
 import { record, empty, type Tensor } from "../autograd/tensor.js";
-import { kernel, launchElementwise, shapeString } from "./launch.js";
+import { laneVariants, lanesFor, type Lanes } from "../gpu/index.js";
+import { launchElementwise, laneKernel, shapeString } from "./launch.js";
 import batchnormWgsl from "../../shaders/batchnorm.wgsl";
 
-const FILE = "batchnorm.wgsl";
+const source = laneVariants("batchnorm.wgsl", batchnormWgsl);
 
 /** Partial sums per channel: enough invocations in all to fill the device... */
 const TARGET_INVOCATIONS = 8192;
-/** ...but each adding at least this many elements. */
+/** ...but each adding at least this many loads. */
 const MIN_PER_INVOCATION = 32;
 
+/** The layer's shape as the shader sees it: n and spatial count V elements, `lanes` to each. */
 interface Geometry {
+  lanes: Lanes;
   n: number;
   batch: number;
   channels: number;
@@ -38,9 +41,8 @@ type Flags = Partial<{ eps: number; momentum: number; updateRunning: boolean; ha
  * `flags` become the shader's overrides (a pipeline per layer and setting);
  * `slope` set fuses a leaky ReLU with that slope (the RECTIFY override).
  */
-function run(entry: string, buffers: Record<string, GPUBuffer>, geo: Geometry, flags: Flags, invocations: number, perInvocation = 1): void {
+function run(entry: string, buffers: Record<string, GPUBuffer>, geo: Geometry, flags: Flags, invocations: number): void {
   const constants: Record<string, number> = { N: geo.n, BATCH: geo.batch, CHANNELS: geo.channels, SPATIAL: geo.spatial, SPLITS: geo.splits };
-  if (perInvocation > 1) constants.PER_INVOCATION = perInvocation;
   if (flags.eps !== undefined) constants.EPS = flags.eps;
   if (flags.momentum !== undefined) constants.MOMENTUM = flags.momentum;
   if (flags.updateRunning) constants.UPDATE_RUNNING = 1;
@@ -48,13 +50,7 @@ function run(entry: string, buffers: Record<string, GPUBuffer>, geo: Geometry, f
   if (flags.hasBias) constants.HAS_BIAS = 1;
   if (flags.train) constants.TRAIN = 1;
   if (flags.slope !== undefined && flags.slope !== null) Object.assign(constants, { RECTIFY: 1, SLOPE: flags.slope });
-  launchElementwise(kernel(FILE, batchnormWgsl, entry, constants), buffers, {}, invocations);
-}
-
-/** The elementwise passes (normalize, backward_input): four elements of one channel an invocation where the layout allows. */
-function runElementwise(entry: string, buffers: Record<string, GPUBuffer>, geo: Geometry, flags: Flags): void {
-  const per = geo.spatial % 4 === 0 ? 4 : 1;
-  run(entry, buffers, geo, flags, geo.n / per, per);
+  launchElementwise(laneKernel(source, geo.lanes, entry, constants), buffers, {}, invocations);
 }
 
 function checkChannelVector(name: string, t: Tensor | null, channels: number, x: Tensor): void {
@@ -110,9 +106,12 @@ export function batchNorm(
   const y = empty(x.shape, op);
   if (x.size === 0) return y;
 
-  // Partials per channel: never more than its elements (each partial holds at least one).
-  const splits = Math.max(1, Math.min(Math.ceil(TARGET_INVOCATIONS / channels), Math.floor(count / MIN_PER_INVOCATION), count));
-  const geo: Geometry = { n: x.size, batch, channels, spatial, splits };
+  // vec4s of four neighbouring positions where the rows allow it.
+  const lanes = lanesFor(spatial);
+  const loads = count / lanes; // per channel
+  // Partials per channel: never more than its loads (each partial holds at least one).
+  const splits = Math.max(1, Math.min(Math.ceil(TARGET_INVOCATIONS / channels), Math.floor(loads / MIN_PER_INVOCATION), loads));
+  const geo: Geometry = { lanes, n: x.size / lanes, batch, channels, spatial: spatial / lanes, splits };
   const mean = empty([channels], "batchNorm_mean");
   const invstd = empty([channels], "batchNorm_invstd");
   if (training) {
@@ -139,8 +138,8 @@ export function batchNorm(
   // A missing weight or bias still needs a buffer bound: x is only read, so it stands in.
   const weightBuffer = (weight ?? x).buffer;
   const biasBuffer = (bias ?? x).buffer;
-  runElementwise("normalize", { x: x.buffer, mean: mean.buffer, invstd: invstd.buffer, weight: weightBuffer, bias: biasBuffer, y: y.buffer },
-    geo, affine);
+  run("normalize", { x: x.buffer, mean: mean.buffer, invstd: invstd.buffer, weight: weightBuffer, bias: biasBuffer, y: y.buffer },
+    geo, affine, geo.n);
 
   const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
   record(op, inputs, y, (dy) => {
@@ -161,10 +160,10 @@ export function batchNorm(
     let dx: Tensor | null = null;
     if (x.requiresGrad) {
       dx = empty(x.shape, "batchNorm_backward_x");
-      runElementwise("backward_input", {
+      run("backward_input", {
         x: x.buffer, dy: dy.buffer, mean: mean.buffer, invstd: invstd.buffer, weight: weightBuffer, bias: biasBuffer,
         sum_dy: (sumDy ?? mean).buffer, sum_dy_xhat: (sumDyXhat ?? mean).buffer, dx: dx.buffer,
-      }, geo, { ...affine, train: training });
+      }, geo, { ...affine, train: training }, geo.n);
     }
     // The tape runs each rule once: the saved statistics are no longer needed.
     mean.dispose();

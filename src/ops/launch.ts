@@ -1,6 +1,6 @@
 // Shared by the ops: compile-once kernel lookup and the 1-D launch grid of
 // elementwise kernels (workgroup_size 256, 2-D grid past 65535 workgroups).
-import { runtime, grid, type Kernel, type JoinedWgsl } from "../gpu/index.js";
+import { runtime, grid, laneSource, type Kernel, type JoinedWgsl, type LaneVariants, type Lanes } from "../gpu/index.js";
 
 export function kernel(file: string, source: string | JoinedWgsl, entry: string, constants?: Record<string, number>): Kernel {
   return runtime().kernel(file, source, entry, constants);
@@ -25,4 +25,10 @@ export function normalizeDim(op: string, d: number, shape: readonly number[]): n
     throw new Error(`${op}: dim ${d} is out of range for a tensor of shape ${shapeString(shape)} (expected ${-bound} to ${bound - 1})`);
   }
   return d < 0 ? d + bound : d;
+}
+
+/** The variant of `entry` in `lanes` elements per invocation (src/gpu/lanes.ts). */
+export function laneKernel(v: LaneVariants, lanes: Lanes, entry: string, constants?: Record<string, number>): Kernel {
+  const { name, source } = laneSource(v, lanes);
+  return kernel(name, source, entry, constants);
 }
