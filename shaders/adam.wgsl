@@ -5,13 +5,17 @@
 //   m  <- b1 m + (1 - b1) g;   v <- b2 v + (1 - b2) g^2
 //   param <- param - lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps)
 // with bc1 = 1 - b1^t and sqrtBc2 = sqrt(1 - b2^t) computed on the CPU per step.
+// Each invocation updates one V: four elements (vec4f) where the tensor's size
+// is a multiple of 4, else one (the prelude of src/gpu/lanes.ts defines V;
+// p.n counts V elements). The arithmetic is componentwise, so both give the
+// same values.
 
 struct Params { n: u32, lr: f32, beta1: f32, beta2: f32, eps: f32, weightDecay: f32, bc1: f32, sqrtBc2: f32 }
 
-@group(0) @binding(0) var<storage, read_write> param: array<f32>;
-@group(0) @binding(1) var<storage, read> grad: array<f32>;
-@group(0) @binding(2) var<storage, read_write> m: array<f32>;
-@group(0) @binding(3) var<storage, read_write> v: array<f32>;
+@group(0) @binding(0) var<storage, read_write> param: array<V>;
+@group(0) @binding(1) var<storage, read> grad: array<V>;
+@group(0) @binding(2) var<storage, read_write> m: array<V>;
+@group(0) @binding(3) var<storage, read_write> v: array<V>;
 @group(0) @binding(4) var<uniform> p: Params;
 
 @compute @workgroup_size(256)

@@ -12,7 +12,8 @@
 //                             convolution, direct: 8 images x 4 channels
 //   col2im                    the same dx from dcols [N, R, P] = wᵀ · dy, a
 //                             matrix product (matmul.wgsl) run before it
-//   conv_bias_grad, sum_chunks  the bias gradient and the adding of partial sums
+//   conv_bias_grad            the bias gradient, as partial sums per chunk of
+//                             the batch (sum_chunks.wgsl adds them up)
 // (the weight gradient, and the variants with the layer's shape baked in,
 // are in conv2d_block.wgsl)
 //
@@ -46,8 +47,8 @@ override PY: u32;
 override PX: u32;
 override HAS_BIAS = false;        // adds the bias (forward: bias[co]; input gradient: bias[ci])
 
-// conv_bias_grad and sum_chunks: partial sums of `COUNT` values.
-override COUNT: u32 = 1u;         // values per chunk (channels for conv_bias_grad, weights for sum_chunks)
+// conv_bias_grad: partial sums of `COUNT` values.
+override COUNT: u32 = 1u;         // values per chunk (channels)
 override CHUNKS: u32 = 1u;        // number of chunks
 override CHUNK_LEN: u32 = 1u;     // conv_bias_grad: elements of one channel summed per chunk
 override PLANE: u32 = 1u;         // conv_bias_grad: H * W of dy
@@ -61,7 +62,6 @@ override BATCH: u32 = 1u;         // conv_bias_grad: N of dy
 @group(0) @binding(4) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(5) var<storage, read> dy: array<f32>;
 @group(0) @binding(6) var<storage, read_write> partial: array<f32>;
-@group(0) @binding(7) var<storage, read_write> total: array<f32>;
 
 const WG = 64u; // = every entry point's @workgroup_size
 
@@ -354,16 +354,4 @@ fn conv_bias_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
     if (i == PLANE) { i = 0u; n++; }
   }
   partial[chunk * COUNT + c] = s;
-}
-
-// ---------------------------------------------------------------------------
-// sum_chunks: total[i] = sum over k of partial[k * count + i]; one invocation per i.
-
-@compute @workgroup_size(64)
-fn sum_chunks(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = invocation(gid, nwg);
-  if (i >= COUNT) { return; }
-  var s = 0.0;
-  for (var k = 0u; k < CHUNKS; k++) { s += partial[k * COUNT + i]; }
-  total[i] = s;
 }

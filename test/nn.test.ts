@@ -23,27 +23,28 @@ test("nn: rand and randn are reproducible from the seed and have the right momen
   assertClose(g1, g2, "manualSeed makes the global stream repeat", 0, 0);
 });
 
-test("nn: Adam matches PyTorch's update rule over three steps", async () => {
+test("nn: Adam matches PyTorch's update rule over three steps (3 elements: scalar kernel; 8: vec4)", async () => {
   await setup();
-  const p0 = [0.5, -1.5, 2];
-  const g = [0.1, -0.3, 0.7];
-  const param = tensor(p0, [3], { requiresGrad: true });
-  const opt = new Adam([param], { lr: 0.1, betas: [0.5, 0.999], eps: 1e-8, weightDecay: 0.01 });
-  const ref = { p: [...p0], m: [0, 0, 0], v: [0, 0, 0] };
-  for (let t = 1; t <= 3; t++) {
-    opt.zeroGrad();
-    param.grad = tensor(g, [3]);
-    opt.step();
-    for (let i = 0; i < 3; i++) {
-      const gi = g[i] + 0.01 * ref.p[i];
-      ref.m[i] = 0.5 * ref.m[i] + 0.5 * gi;
-      ref.v[i] = 0.999 * ref.v[i] + 0.001 * gi * gi;
-      const denom = Math.sqrt(ref.v[i]) / Math.sqrt(1 - 0.999 ** t) + 1e-8;
-      ref.p[i] -= (0.1 / (1 - 0.5 ** t)) * (ref.m[i] / denom);
+  for (const [p0, g] of [[[0.5, -1.5, 2], [0.1, -0.3, 0.7]], [[0.5, -1.5, 2, 0, 1, -0.2, 3, -4], [0.1, -0.3, 0.7, 0.2, -1, 0, 0.05, 2]]]) {
+    const n = p0.length;
+    const param = tensor(p0, [n], { requiresGrad: true });
+    const opt = new Adam([param], { lr: 0.1, betas: [0.5, 0.999], eps: 1e-8, weightDecay: 0.01 });
+    const ref = { p: [...p0], m: new Array<number>(n).fill(0), v: new Array<number>(n).fill(0) };
+    for (let t = 1; t <= 3; t++) {
+      opt.zeroGrad();
+      param.grad = tensor(g, [n]);
+      opt.step();
+      for (let i = 0; i < n; i++) {
+        const gi = g[i] + 0.01 * ref.p[i];
+        ref.m[i] = 0.5 * ref.m[i] + 0.5 * gi;
+        ref.v[i] = 0.999 * ref.v[i] + 0.001 * gi * gi;
+        const denom = Math.sqrt(ref.v[i]) / Math.sqrt(1 - 0.999 ** t) + 1e-8;
+        ref.p[i] -= (0.1 / (1 - 0.5 ** t)) * (ref.m[i] / denom);
+      }
     }
+    assertClose(await param.toArray(), ref.p, `Adam parameters, ${n} elements`, 1e-6, 1e-5);
+    opt.dispose();
   }
-  assertClose(await param.toArray(), ref.p, "Adam parameters", 1e-6, 1e-5);
-  opt.dispose();
 });
 
 test("nn: modules name their parameters and buffers like PyTorch and switch train/eval", async () => {

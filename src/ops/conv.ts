@@ -40,12 +40,13 @@
 // is tested against the CPU.
 import { record, empty, type Tensor } from "../autograd/tensor.js";
 import type { TensorName } from "../autograd/op-table.js";
-import { runtime, grid, joinWgsl } from "../gpu/index.js";
-import { kernel, shapeString } from "./launch.js";
+import { runtime, grid, joinWgsl, laneVariants, lanesFor } from "../gpu/index.js";
+import { kernel, laneKernel, shapeString } from "./launch.js";
 import { gemm, withBlock8x8, BLOCK } from "./matmul.js";
 import { zeros } from "./creation.js";
 import conv2dWgsl from "../../shaders/conv2d.wgsl";
 import conv2dBlockWgsl from "../../shaders/conv2d_block.wgsl";
+import sumChunksWgsl from "../../shaders/sum_chunks.wgsl";
 import conv2dQuadWgsl from "../../shaders/conv2d_quad.wgsl";
 import { forwardTileKernel, inputGradTileKernel, weightGradTileKernel, type TileKernel } from "./conv-tile.js";
 import quad8x8Wgsl from "../../shaders/quad8x8.wgsl";
@@ -319,6 +320,8 @@ function biasGrad(dy: Tensor, op: TensorName): Tensor {
   });
 }
 
+const sumChunksSource = laneVariants("sum_chunks.wgsl", sumChunksWgsl);
+
 /**
  * `fill` writes `chunks` partial sums of `count` values each; sum_chunks adds
  * them into `total`. With one chunk, `fill` writes `total` itself.
@@ -327,7 +330,9 @@ function summedOverChunks(total: Tensor, count: number, chunks: number, op: Tens
   const partial = chunks > 1 ? empty([chunks, count], `${op}_partial`) : total;
   fill(partial);
   if (partial !== total) {
-    launch("sum_chunks", { partial: partial.buffer, total: total.buffer }, { COUNT: count, CHUNKS: chunks }, count);
+    const lanes = lanesFor(count);
+    const k = laneKernel(sumChunksSource, lanes, "sum_chunks", { COUNT: count / lanes, CHUNKS: chunks });
+    runtime().launch(k, { partial: partial.buffer, total: total.buffer }, {}, grid(Math.ceil(count / lanes / WORKGROUP)));
     partial.dispose(); // safe: the pool reuses it only after the recorded dispatches are submitted
   }
   return total;

@@ -1,10 +1,12 @@
 // torch.optim.Adam: one fused dispatch per parameter tensor (shaders/adam.wgsl).
-import { runtime } from "../gpu/index.js";
+import { runtime, laneVariants, lanesFor } from "../gpu/index.js";
 import { keep } from "../autograd/scope.js";
 import { noGrad, type Tensor } from "../autograd/tensor.js";
 import { zeros } from "../ops/creation.js";
-import { kernel, launchElementwise } from "../ops/launch.js";
+import { laneKernel, launchElementwise } from "../ops/launch.js";
 import adamWgsl from "../../shaders/adam.wgsl";
+
+const adamSource = laneVariants("adam.wgsl", adamWgsl);
 
 export interface AdamOptions {
   lr?: number;
@@ -49,18 +51,18 @@ export class Adam {
     this.stepCount++;
     const [beta1, beta2] = this.betas;
     const t = this.stepCount;
-    const k = kernel("adam.wgsl", adamWgsl, "adam_step");
     noGrad(() => {
       this.params.forEach((param, i) => {
         if (!param.grad) return;
+        const lanes = lanesFor(param.size);
         launchElementwise(
-          k,
+          laneKernel(adamSource, lanes, "adam_step"),
           { param: param.buffer, grad: param.grad.buffer, m: this.m[i].buffer, v: this.v[i].buffer },
           {
-            n: param.size, lr: this.lr, beta1, beta2, eps: this.eps, weightDecay: this.weightDecay,
+            n: param.size / lanes, lr: this.lr, beta1, beta2, eps: this.eps, weightDecay: this.weightDecay,
             bc1: 1 - beta1 ** t, sqrtBc2: Math.sqrt(1 - beta2 ** t),
           },
-          param.size,
+          param.size / lanes,
         );
       });
     });
