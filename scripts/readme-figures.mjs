@@ -6,15 +6,19 @@
 //              model npm start wrote, and run.json (commit, date, adapter,
 //              browser and wall time of that command);
 //   grid       from results/*.jsonl, the converged grid `npm run reproduce`
-//              records (scripts/render-results.mjs reads them).
+//              records (scripts/render-results.mjs reads them);
+//   bench      from the newest full benchmark run committed as
+//              bench/results/swiftshader-<commit>.json (`npm run bench --
+//              --out ...`), with the tables `npm run bench` prints.
 //   node scripts/readme-figures.mjs            rewrite the blocks in README.md
 //   node scripts/readme-figures.mjs --check    exit 1 naming each block that differs from its files
-//   --readme FILE  --runs DIR  --results DIR   other inputs (the tests use them)
-import { readFileSync, existsSync } from "node:fs";
+//   --readme FILE  --runs DIR  --results DIR  --bench FILE   other inputs (the tests use them)
+import { readFileSync, existsSync, readdirSync } from "node:fs";
 import { join, dirname, basename, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readRecords, resultFiles, coverage, runsOf, PAPER } from "./render-results.mjs";
 import { writeAtomic } from "./files.mjs";
+import { fix, iterationTable, tfjsTable, targets, choicesTable, profileTable, probeTable, ceilingTable, compactKernelTable, describeRun } from "../bench/tables.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -82,7 +86,59 @@ export function gridBlock(dir) {
   return lines.join("\n");
 }
 
-const BLOCKS = { "npm-start": (o) => npmStartBlock(o.runs), grid: (o) => gridBlock(o.results) };
+/** The newest full benchmark run in `dir`: swiftshader-<commit>.json, by the date it records. */
+export function newestBenchFile(dir) {
+  const files = readdirSync(dir).filter((f) => /^swiftshader-[0-9a-f]{7,40}\.json$/.test(f)).map((f) => join(dir, f));
+  if (!files.length) throw new Error(`${dir} holds no swiftshader-<commit>.json`);
+  return files.map((f) => ({ f, date: readJson(f).date })).sort((a, b) => (a.date < b.date ? 1 : -1))[0].f;
+}
+
+/** The benchmark's figures from one results file: iterations, TF.js, targets, kernel choices at batch 64, profile, probes, kernels. */
+export function benchBlock(file) {
+  const r = readJson(file);
+  const at64 = { ...r, tuning: (r.tuning ?? []).filter((c) => c.shape.startsWith("x[64,")) };
+  return [
+    `\`npm run bench -- --out ${relative(file)}\`: ${describeRun(r)}; \`npm run bench -- --print ${relative(file)}\` prints every table of the file.`,
+    "",
+    `Roofline: **${fix(r.roofline.fmaGflops)} GFLOP/s** multiply-add, **${fix(r.roofline.copyGBps)} GB/s** copy.`,
+    "",
+    iterationTable(r.iterations),
+    "",
+    "TensorFlow.js 4.22 in the same page, same networks and parameters (its time against the engine's; \"load-adjusted\" scales by the FMA spot checks taken beside each):",
+    "",
+    tfjsTable(r.tfjs, r.iterations),
+    "",
+    "The targets as the benchmark checks them (MET or MISS, with the passes that miss):",
+    "",
+    "```",
+    ...targets(r),
+    "```",
+    "",
+    "What the tuner timed and chose at batch 64 (ms per run of each variant; the file also holds batch 32 and the paper preset's warm-up at batch 8):",
+    "",
+    choicesTable(at64),
+    "",
+    "Where one iteration's GPU time goes (batch 32, one iteration with a timestamp on every dispatch, by kernel, every shape summed; the twelve largest of each preset):",
+    "",
+    profileTable(r.iterations),
+    "",
+    "The block probes (bench/block-probes.ts): a product kernel's inner loop alone, its accumulators fed from registers, from per-lane loads at run-time offsets (\"gather\"), or from loads shared across a quad of lanes by subgroup shuffles (\"quad\"):",
+    "",
+    probeTable(r),
+    "",
+    "The profiled compute kernels against the probe of their scheme (the largest first):",
+    "",
+    ceilingTable(r),
+    "",
+    "Every kernel of the run, timed alone at batch 64 (ms, GFLOP/s and share of the FMA roofline; GB/s and share of the copy roofline for the memory-bound ones; each conv pass ran the variant the tuner chose for its shape):",
+    "",
+    compactKernelTable(r.kernels),
+  ].join("\n");
+}
+
+const relative = (file) => (file.startsWith(root) ? file.slice(root.length + 1) : file);
+
+const BLOCKS = { "npm-start": (o) => npmStartBlock(o.runs), grid: (o) => gridBlock(o.results), bench: (o) => benchBlock(o.bench ?? newestBenchFile(join(root, "bench/results"))) };
 
 /** README text with every block replaced by what its files give; `differs` lists the blocks that changed. */
 export function renderReadme(text, inputs) {
@@ -110,7 +166,7 @@ if (process.argv[1] && resolve(process.argv[1]) === self) {
     return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
   };
   const readme = option("--readme", join(root, "README.md"));
-  const inputs = { runs: option("--runs", join(root, "docs/runs/fast-digit8-seed1")), results: option("--results", join(root, "results")) };
+  const inputs = { runs: option("--runs", join(root, "docs/runs/fast-digit8-seed1")), results: option("--results", join(root, "results")), bench: option("--bench", null) };
   const { text, differs } = renderReadme(readFileSync(readme, "utf8"), inputs);
   if (args.includes("--check")) {
     if (differs.length) {

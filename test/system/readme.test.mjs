@@ -1,6 +1,7 @@
 // The README's figures are those of the files they come from
 // (scripts/readme-figures.mjs): the npm start block from the committed run in
-// docs/runs/fast-digit8-seed1/, the grid's from results/*.jsonl. A README that
+// docs/runs/fast-digit8-seed1/, the grid's from results/*.jsonl, the
+// benchmark's from the newest bench/results/swiftshader-<commit>.json. A README that
 // cites another number fails here, naming the block.
 // Run by `npm test` (test/run.mjs); alone: node --test test/system/readme.test.mjs
 import { test, after } from "node:test";
@@ -31,6 +32,13 @@ test("readme: a changed figure, or a results file with another run, fails the ch
   let r = figures("--check", "--readme", altered);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /the figures of 'npm-start' differ from the files they come from/);
+
+  // A benchmark figure that is not the newest full run's.
+  const roofline = /Roofline: \*\*([\d.]+) GFLOP\/s\*\*/.exec(readme)[1];
+  writeFileSync(altered, readme.replace(`Roofline: **${roofline} GFLOP/s**`, `Roofline: **${(Number(roofline) + 1).toFixed(2)} GFLOP/s**`));
+  r = figures("--check", "--readme", altered);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /the figures of 'bench' differ/);
 
   // One more finished run in the results folder: the grid's block is stale until rendered again.
   const results = join(work, "results");
