@@ -4,8 +4,8 @@
 // sigmoid, the input x for the rest).
 import { record, empty, type Tensor } from "../autograd/tensor.js";
 import type { OpName } from "../autograd/op-table.js";
-import { laneVariants, lanesFor } from "../gpu/index.js";
-import { launchElementwise, laneKernel } from "./launch.js";
+import { laneVariants } from "../gpu/index.js";
+import { launchOverLanes } from "./launch.js";
 import unaryWgsl from "../../shaders/unary.wgsl";
 
 type Unary = "tanh" | "sigmoid" | "leaky_relu" | "clamp";
@@ -14,11 +14,8 @@ interface UnaryParams { slope?: number; lo?: number; hi?: number }
 
 const unarySource = laneVariants("unary.wgsl", unaryWgsl);
 
-/** n elements, as vec4s where n allows. */
 function run(entry: string, buffers: Record<string, GPUBuffer>, n: number, params: UnaryParams): void {
-  const lanes = lanesFor(n);
-  const k = laneKernel(unarySource, lanes, entry);
-  launchElementwise(k, buffers, { n: n / lanes, slope: params.slope ?? 0, lo: params.lo ?? 0, hi: params.hi ?? 0 }, n / lanes);
+  launchOverLanes(unarySource, entry, buffers, { slope: params.slope ?? 0, lo: params.lo ?? 0, hi: params.hi ?? 0 }, n);
 }
 
 function unary(op: OpName, fn: Unary, x: Tensor, params: UnaryParams, backwardReadsOutput: boolean): Tensor {

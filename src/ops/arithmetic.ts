@@ -12,8 +12,8 @@
 // over the dimensions it was stretched along (sumToShape, in reduce.ts).
 import { record, empty, sameShape, type Tensor } from "../autograd/tensor.js";
 import type { TensorName } from "../autograd/op-table.js";
-import { laneVariants, lanesFor } from "../gpu/index.js";
-import { launchElementwise, laneKernel, shapeString } from "./launch.js";
+import { laneVariants } from "../gpu/index.js";
+import { launchElementwise, launchOverLanes, laneKernel, shapeString } from "./launch.js";
 import { sumToShape } from "./reduce.js";
 import binaryWgsl from "../../shaders/binary.wgsl";
 
@@ -85,9 +85,7 @@ function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, scale: number, name: Tens
   const common = { op: OP_CODE[op], scale, c: 0, swap: 0 };
   if (sameShape(a.shape, b.shape)) {
     const out = empty(a.shape, name);
-    const lanes = lanesFor(out.size);
-    const n = out.size / lanes;
-    launchElementwise(laneKernel(binarySource, lanes, "binary_same"), { a: a.buffer, b: b.buffer, out: out.buffer }, { ...common, ...UNUSED_BROADCAST, n }, n);
+    launchOverLanes(binarySource, "binary_same", { a: a.buffer, b: b.buffer, out: out.buffer }, { ...common, ...UNUSED_BROADCAST }, out.size);
     return out;
   }
   const outShape = broadcastShapes(name, a.shape, b.shape);
@@ -115,10 +113,8 @@ function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, scale: number, name: Tens
 /** scale * (x OP c), or scale * (c OP x) when `swap`, into a new tensor; not recorded on the tape. */
 function scalarRaw(op: BinaryOp, x: Tensor, c: number, swap: boolean, scale: number, name: TensorName): Tensor {
   const out = empty(x.shape, name);
-  const lanes = lanesFor(out.size);
-  const n = out.size / lanes;
-  const params = { ...UNUSED_BROADCAST, op: OP_CODE[op], scale, c, swap: swap ? 1 : 0, n };
-  launchElementwise(laneKernel(binarySource, lanes, "binary_scalar"), { a: x.buffer, out: out.buffer }, params, n);
+  const params = { ...UNUSED_BROADCAST, op: OP_CODE[op], scale, c, swap: swap ? 1 : 0 };
+  launchOverLanes(binarySource, "binary_scalar", { a: x.buffer, out: out.buffer }, params, out.size);
   return out;
 }
 

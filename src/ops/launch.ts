@@ -1,6 +1,6 @@
 // Shared by the ops: compile-once kernel lookup and the 1-D launch grid of
 // elementwise kernels (workgroup_size 256, 2-D grid past 65535 workgroups).
-import { runtime, grid, laneSource, type Kernel, type JoinedWgsl, type LaneVariants, type Lanes } from "../gpu/index.js";
+import { runtime, grid, laneSource, lanesFor, type Kernel, type JoinedWgsl, type LaneVariants, type Lanes } from "../gpu/index.js";
 
 export function kernel(file: string, source: string | JoinedWgsl, entry: string, constants?: Record<string, number>): Kernel {
   return runtime().kernel(file, source, entry, constants);
@@ -31,4 +31,13 @@ export function normalizeDim(op: string, d: number, shape: readonly number[]): n
 export function laneKernel(v: LaneVariants, lanes: Lanes, entry: string, constants?: Record<string, number>): Kernel {
   const { name, source } = laneSource(v, lanes);
   return kernel(name, source, entry, constants);
+}
+
+/**
+ * Launches `entry` of a kernel written over V on n elements: as n / 4 vec4s
+ * where n divides by 4, else n scalars; params.n becomes the count of V elements.
+ */
+export function launchOverLanes(v: LaneVariants, entry: string, buffers: Record<string, GPUBuffer>, params: Record<string, number>, n: number): void {
+  const lanes = lanesFor(n);
+  launchElementwise(laneKernel(v, lanes, entry), buffers, { ...params, n: n / lanes }, n / lanes);
 }

@@ -1,9 +1,9 @@
 // torch.optim.Adam: one fused dispatch per parameter tensor (shaders/adam.wgsl).
-import { runtime, laneVariants, lanesFor } from "../gpu/index.js";
+import { runtime, laneVariants } from "../gpu/index.js";
 import { keep } from "../autograd/scope.js";
 import { noGrad, type Tensor } from "../autograd/tensor.js";
 import { zeros } from "../ops/creation.js";
-import { laneKernel, launchElementwise } from "../ops/launch.js";
+import { launchOverLanes } from "../ops/launch.js";
 import adamWgsl from "../../shaders/adam.wgsl";
 
 const adamSource = laneVariants("adam.wgsl", adamWgsl);
@@ -54,15 +54,12 @@ export class Adam {
     noGrad(() => {
       this.params.forEach((param, i) => {
         if (!param.grad) return;
-        const lanes = lanesFor(param.size);
-        launchElementwise(
-          laneKernel(adamSource, lanes, "adam_step"),
+        launchOverLanes(
+          adamSource,
+          "adam_step",
           { param: param.buffer, grad: param.grad.buffer, m: this.m[i].buffer, v: this.v[i].buffer },
-          {
-            n: param.size / lanes, lr: this.lr, beta1, beta2, eps: this.eps, weightDecay: this.weightDecay,
-            bc1: 1 - beta1 ** t, sqrtBc2: Math.sqrt(1 - beta2 ** t),
-          },
-          param.size / lanes,
+          { lr: this.lr, beta1, beta2, eps: this.eps, weightDecay: this.weightDecay, bc1: 1 - beta1 ** t, sqrtBc2: Math.sqrt(1 - beta2 ** t) },
+          param.size,
         );
       });
     });
