@@ -21,7 +21,7 @@
 //                           channels, every tap, per invocation, summed over
 //                           a chunk of TILES output tiles (TY x TX positions
 //                           of one image); one partial sum per chunk, which
-//                           sum_chunks (conv2d.wgsl) adds up
+//                           sum_chunks (sum_chunks.wgsl) adds up
 //
 // Why a tile: on SwiftShader every load at a run-time index is a per-lane
 // gather, worth about twenty multiply-adds (bench/block-probes.ts). Windows of
