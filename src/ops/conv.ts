@@ -41,7 +41,7 @@
 import { record, empty, type Tensor } from "../autograd/tensor.js";
 import type { TensorName } from "../autograd/op-table.js";
 import { runtime, grid, joinWgsl, laneVariants, lanesFor } from "../gpu/index.js";
-import { kernel, laneKernel, shapeString } from "./launch.js";
+import { kernel, laneKernel, launchElementwise, shapeString } from "./launch.js";
 import { gemm, withBlock8x8, BLOCK } from "./matmul.js";
 import { zeros } from "./creation.js";
 import conv2dWgsl from "../../shaders/conv2d.wgsl";
@@ -332,7 +332,7 @@ function summedOverChunks(total: Tensor, count: number, chunks: number, op: Tens
   if (partial !== total) {
     const lanes = lanesFor(count);
     const k = laneKernel(sumChunksSource, lanes, "sum_chunks", { COUNT: count / lanes, CHUNKS: chunks });
-    runtime().launch(k, { partial: partial.buffer, total: total.buffer }, {}, grid(Math.ceil(count / lanes / WORKGROUP)));
+    launchElementwise(k, { partial: partial.buffer, total: total.buffer }, {}, count / lanes);
     partial.dispose(); // safe: the pool reuses it only after the recorded dispatches are submitted
   }
   return total;
