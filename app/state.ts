@@ -173,6 +173,7 @@ const SPEED_WINDOW = 20;
 export const PRESET_NOTES: Record<string, string> = {
   tiny: "tiny: narrow nets (C = 4, d = 8), seconds per epoch even on a software GPU; for trying things out",
   fast: "fast: C = 8, d = 16, batch 32, lr 1e-3; minutes per epoch on a software GPU, seconds on a real one",
+  wide: "wide: fast at twice the width (C = 16, Dv 12); about 1.7 times fast's time per epoch",
   paper: "paper: the paper's widths (C = 64, d = 16), until the validation MSE stops improving; wants a real GPU",
 };
 

@@ -8,6 +8,6 @@ import { makeConfig, type OcganConfig } from "../src/ocgan/config.js";
 export const BENCH_CONFIGS = ["fast", "paper", "tiny", "c16"];
 
 export function namedConfig(name: string, batch: number): OcganConfig {
-  if (name === "c16") return { ...makeConfig("fast", { base: 16, visualBase: 12, latent: 16, batch }), preset: "c16" };
+  if (name === "c16") return { ...makeConfig("wide", { batch }), preset: "c16" };
   return makeConfig(name, { batch });
 }

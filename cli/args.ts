@@ -216,7 +216,7 @@ function presetDefault(key: keyof OcganConfig): string {
  */
 export const trainOptions = defineOptions([
   { name: "digit", type: "number", integer: true, min: 0, max: 9, default: presets.fast.digit, help: "the in-class digit" },
-  { name: "preset", type: "string", choices: ["paper", "fast", "tiny"], default: "fast", help: "network widths and schedule: paper (C=64, d=16), fast, tiny (smoke test)" },
+  { name: "preset", type: "string", choices: ["paper", "fast", "wide", "tiny"], default: "fast", help: "network widths and schedule: paper (C=64, d=16), fast (C=8), wide (C=16), tiny (smoke test)" },
   { name: "model", type: "string", choices: ["ocgan", "ae", "dae"], default: "ocgan", help: "full OCGAN, or the plain / denoising auto-encoder baseline" },
   { name: "epochs", type: "number", integer: true, min: 1, defaultText: presetDefault("epochs"), help: "the most epochs to train; given without --patience, exactly this many (a quick look)" },
   { name: "patience", type: "number", integer: true, min: 0, defaultText: presetDefault("patience"), help: "stop once the in-class validation MSE has not improved for N epochs (0: train all --epochs); the best epoch is evaluated" },

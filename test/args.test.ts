@@ -57,7 +57,7 @@ test("args: each error is a one-line UsageError naming the flag and what it acce
     [["--beta2", "1"], /--beta2 expects a number >= 0 and < 1, got "1"/],
     [["--patience", "1.5"], /--patience expects an integer >= 0/],
     [["--latent", "0"], /--latent expects a positive integer/],
-    [["--preset", "huge"], /--preset expects one of paper, fast, tiny, got "huge"/],
+    [["--preset", "huge"], /--preset expects one of paper, fast, wide, tiny, got "huge"/],
     [["--model", "vae"], /--model expects one of ocgan, ae, dae/],
     [["--digit"], /--digit needs a value: an integer from 0 to 9/],
     [["--digit", "--epochs", "3"], /--digit needs a value/],
@@ -78,12 +78,12 @@ test("args: --help text lists every option with its default and range", () => {
   assert(help.startsWith("usage: npm start -- [options]\n"), "usage line first");
   for (const option of trainOptions) assert(help.includes(`--${option.name}`), `--${option.name} is listed`);
   assert(new RegExp(`--digit N\\s+the in-class digit \\(default: ${presets.fast.digit}\\) \\[an integer from 0 to 9\\]`).test(help), `digit line in\n${help}`);
-  assert(/--preset paper\|fast\|tiny/.test(help), "choices shown");
-  assert(/--epochs N\s+the most epochs to train; .*\(default: from --preset: paper \d+, fast \d+, tiny \d+\)/.test(help), `epochs default text in\n${help}`);
-  assert(/--patience N\s+stop once the in-class validation MSE has not improved for N epochs .*\(default: from --preset: paper 20, fast 20, tiny 0\) \[an integer >= 0\]/.test(help), `patience line in\n${help}`);
+  assert(/--preset paper\|fast\|wide\|tiny/.test(help), "choices shown");
+  assert(/--epochs N\s+the most epochs to train; .*\(default: from --preset: paper \d+, fast \d+, wide \d+, tiny \d+\)/.test(help), `epochs default text in\n${help}`);
+  assert(/--patience N\s+stop once the in-class validation MSE has not improved for N epochs .*\(default: from --preset: paper 20, fast 20, wide 20, tiny 0\) \[an integer >= 0\]/.test(help), `patience line in\n${help}`);
   assert(/--beta1 X\s+Adam's first-moment decay \(default: 0\.5, from --preset\) \[a number >= 0 and < 1\]/.test(help), `beta1 line in\n${help}`);
   assert(/--lambda X\s+weight of the reconstruction MSE .*\(default: 10, from --preset\)/.test(help), "a default all presets share");
-  assert(/--lr X\s+Adam learning rate .*\(default: from --preset: paper 0\.0002, fast 0\.001, tiny 0\.0002\)/.test(help), `lr defaults per preset in\n${help}`);
+  assert(/--lr X\s+Adam learning rate .*\(default: from --preset: paper 0\.0002, fast 0\.001, wide 0\.001, tiny 0\.0002\)/.test(help), `lr defaults per preset in\n${help}`);
   assert(help.includes("-h, --help"), "alias shown");
 });
 

@@ -74,6 +74,12 @@ export const presets: Record<string, OcganConfig> = {
    * (300) is only a guard.
    */
   fast: { ...common, preset: "fast", base: 8, visualBase: 8, batch: 32, lr: 1e-3, epochs: 300, patience: 20, warmupEpochs: 2 },
+  /**
+   * The fast preset at twice its width (C = 16; Dv at the paper's 12): does
+   * width change how OCGAN compares with the plain AE? Every other setting is
+   * fast's, fixed before any wide run (no search of its own).
+   */
+  wide: { ...common, preset: "wide", base: 16, visualBase: 12, batch: 32, lr: 1e-3, epochs: 300, patience: 20, warmupEpochs: 2 },
   /** For tests: a few seconds a run on SwiftShader. */
   tiny: { ...common, preset: "tiny", base: 4, visualBase: 4, latent: 8, batch: 16, epochs: 1, patience: 0, warmupEpochs: 0, miningSteps: 2 },
 };

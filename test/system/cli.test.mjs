@@ -98,7 +98,7 @@ test("cli: bad input gives a one-line error naming the flag, a usage hint and ex
     [["--batch", "100000"], /^error: --batch 100000 is larger than the \d+ training images of digit 8: --batch accepts 1 to \d+$/],
     [["--preset", "tiny", "--digit", "1", "--batch", "100000"], /^error: --batch 100000 is larger than the \d+ training images of digit 1/],
     [["--lr", "0"], /^error: --lr expects a positive number, got "0"$/],
-    [["--preset", "huge"], /^error: --preset expects one of paper, fast, tiny, got "huge"$/],
+    [["--preset", "huge"], /^error: --preset expects one of paper, fast, wide, tiny, got "huge"$/],
     [["--epochs"], /^error: --epochs needs a value: a positive integer$/],
     [["8"], /^error: unexpected argument "8"/],
     [["--out", join(file, "run")], /^error: --out .*a-file\/run cannot be written: .*a-file is a file, so no folder can be made under it/],

@@ -146,7 +146,7 @@ test("reproduce: bad options give one line naming the flag, a usage hint and exi
     [["--variants", "ae,gan"], /^error: --variants expects a comma-separated list of ocgan, ae, ocgan-dl, ocgan-dl-dv, dae, ocgan-authors without repeats/],
     [["--patience", "-1"], /^error: --patience expects an integer >= 0/],
     [["--seeds", "1,1"], /^error: --seeds expects .* without repeats/],
-    [["--preset", "huge"], /^error: --preset expects one of paper, fast, tiny/],
+    [["--preset", "huge"], /^error: --preset expects one of paper, fast, wide, tiny/],
     [["--browser-ws", "http://127.0.0.1:1/x"], /^error: --browser-ws expects a ws:\/\/ or wss:\/\/ address/],
     [["--browser-ws", "ws://127.0.0.1:1/x", "--runner", "node"], /^error: --browser-ws drives a browser, so it needs --runner chromium/],
   ];
