@@ -5,7 +5,7 @@
 //   npm-start  from docs/runs/fast-digit8-seed1/: the result.json of each
 //              model npm start wrote, and run.json (commit, date, adapter,
 //              browser and wall time of that command);
-//   grid       from results/*.jsonl, the converged grid `npm run reproduce`
+//   grid       from GRID_DIR/*.jsonl, the converged grid `npm run reproduce`
 //              records (scripts/render-results.mjs reads them);
 //   bench      from the newest full benchmark run committed as
 //              bench/results/swiftshader-<commit>.json (`npm run bench --
@@ -21,6 +21,8 @@ import { writeAtomic } from "./files.mjs";
 import { fix, iterationTable, tfjsTable, targets, choicesTable, profileTable, probeTable, ceilingTable, compactKernelTable, describeRun } from "../bench/tables.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+/** The grid being completed, at one commit; results/ itself once it is whole and its file moved there. */
+const GRID_DIR = "results/grid-80f70ee";
 
 const minutes = (ms) => {
   const s = Math.round(ms / 1000);
@@ -67,7 +69,7 @@ export function gridBlock(dir) {
   const cover = coverage(records);
   const lines = [];
   const converged = records.filter((r) => r.stopReason === "patience" && r.selectedEpoch < r.stopEpoch).length;
-  lines.push(`**Where it stands** (${files.map((f) => `${basename(dirname(f))}/${basename(f)}`).join(", ") || "no results file yet"}; rendered by \`node scripts/readme-figures.mjs\`): ` +
+  lines.push(`**Where it stands** (${files.map((f) => (f.startsWith(root) ? relative(f) : `${basename(dirname(f))}/${basename(f)}`)).join(", ") || "no results file yet"}; rendered by \`node scripts/readme-figures.mjs\`): ` +
     `${cover.done} of the grid's ${cover.total} runs have finished (part 1, OCGAN and AE: ${cover.parts[1]}/20; part 2, both with two more seeds: ${cover.parts[2]}/40; ` +
     `part 3, ablation and DAE: ${cover.parts[3]}/30; part 4, the authors' loss weights: ${cover.parts[4]}/10); ${converged} of them stopped by their patience.`);
   const digits = Array.from({ length: 10 }, (_, d) => d).filter((d) => runsOf(records, "ocgan", d).length || runsOf(records, "ae", d).length);
@@ -166,7 +168,7 @@ if (process.argv[1] && resolve(process.argv[1]) === self) {
     return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
   };
   const readme = option("--readme", join(root, "README.md"));
-  const inputs = { runs: option("--runs", join(root, "docs/runs/fast-digit8-seed1")), results: option("--results", join(root, "results")), bench: option("--bench", null) };
+  const inputs = { runs: option("--runs", join(root, "docs/runs/fast-digit8-seed1")), results: option("--results", join(root, GRID_DIR)), bench: option("--bench", null) };
   const { text, differs } = renderReadme(readFileSync(readme, "utf8"), inputs);
   if (args.includes("--check")) {
     if (differs.length) {
