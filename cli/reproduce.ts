@@ -10,7 +10,9 @@
 //  - one owner per folder (scripts/lock.mjs): a run folder is locked while a
 //    grid process works in it (its npm start runs under that lock), and the
 //    results folder while a record is appended and the tables re-rendered;
-//  - --browser-ws drives a Playwright browser server instead of launching.
+//  - --browser-ws drives a Playwright browser server instead of launching;
+//  - the runs asked for are added to plan.json beside the results file, so a
+//    grid smaller than the whole one (a width study) is measured against itself.
 // The id of a run is its variant, digit, seed and preset, and a hash of its
 // full config: change any setting and it is a new run.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
@@ -21,7 +23,7 @@ import { fileURLToPath } from "node:url";
 import { defineOptions, parseArgs, formatHelp, UsageError, type ParsedArgs } from "./args.js";
 import { makeConfig, presets, type OcganConfig, type ModelKind } from "../src/ocgan/config.js";
 // @ts-expect-error plain ES module, shared with `node scripts/render-results.mjs`
-import { renderFolder } from "../scripts/render-results.mjs";
+import { renderFolder, addToPlan } from "../scripts/render-results.mjs";
 // @ts-expect-error plain ES module, shared with npm start and the tests
 import { appendLine } from "../scripts/files.mjs";
 // @ts-expect-error plain ES module, shared with npm start and the tests
@@ -347,6 +349,15 @@ async function main(): Promise<void> {
     });
   }
 
+  // The plan names the whole grid asked for (every shard's runs), so the tables measure a smaller grid against itself.
+  mkdirSync(dirname(resultsFile), { recursive: true });
+  const planLock = await lockFolder(dirname(resultsFile), { command: "npm run reproduce", waitMs: 120_000 });
+  try {
+    addToPlan(dirname(resultsFile), grid);
+  } finally {
+    await planLock.release();
+  }
+
   const summary = { ran: [] as string[], skipped: 0, busy: [] as string[], failed: [] as string[] };
   const todo = mine.filter((e) => !done.has(e.id));
   summary.skipped = mine.length - todo.length;
@@ -428,7 +439,6 @@ async function main(): Promise<void> {
       config: result.config,
     };
     // The results folder has one writer at a time too (shards may share it): wait for the other's append and render.
-    mkdirSync(dirname(resultsFile), { recursive: true });
     const resultsLock = await lockFolder(dirname(resultsFile), { command: "npm run reproduce", waitMs: 120_000 });
     let rendered;
     try {

@@ -16,7 +16,7 @@
 import { readFileSync, existsSync, readdirSync } from "node:fs";
 import { join, dirname, basename, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readRecords, resultFiles, coverage, runsOf, PAPER } from "./render-results.mjs";
+import { readRecords, readPlan, resultFiles, coverage, coverageText, runsOf, PAPER } from "./render-results.mjs";
 import { writeAtomic } from "./files.mjs";
 import { fix, iterationTable, tfjsTable, targets, choicesTable, profileTable, probeTable, ceilingTable, compactKernelTable, describeRun } from "../bench/tables.mjs";
 
@@ -66,12 +66,11 @@ export function npmStartBlock(dir) {
 export function gridBlock(dir) {
   const files = resultFiles([dir]);
   const { records } = readRecords(files);
-  const cover = coverage(records);
+  const cover = coverage(records, readPlan([dir]));
   const lines = [];
   const converged = records.filter((r) => r.stopReason === "patience" && r.selectedEpoch < r.stopEpoch).length;
   lines.push(`**Where it stands** (${files.map((f) => (f.startsWith(root) ? relative(f) : `${basename(dirname(f))}/${basename(f)}`)).join(", ") || "no results file yet"}; rendered by \`node scripts/readme-figures.mjs\`): ` +
-    `${cover.done} of the grid's ${cover.total} runs have finished (part 1, OCGAN and AE: ${cover.parts[1]}/20; part 2, both with two more seeds: ${cover.parts[2]}/40; ` +
-    `part 3, ablation and DAE: ${cover.parts[3]}/30; part 4, the authors' loss weights: ${cover.parts[4]}/10); ${converged} of them stopped by their patience.`);
+    `${coverageText(cover)}; ${converged} of them stopped by their patience.`);
   const digits = Array.from({ length: 10 }, (_, d) => d).filter((d) => runsOf(records, "ocgan", d).length || runsOf(records, "ae", d).length);
   if (digits.length) {
     const cell = (variant, d) => {

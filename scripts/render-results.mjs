@@ -3,10 +3,11 @@
 // mean ± std over seeds beside the paper's OCGAN numbers, the paper's ablation
 // beside ours, the per-digit reconstruction-error tables and every run with
 // its settings, adapter and commit. Our numbers come only from those files;
-// the only numbers written here are the paper's.
+// the only numbers written here are the paper's. "PARTIAL" counts against the
+// folder's plan.json (the runs reproduce was asked for), else the whole grid.
 //   node scripts/render-results.mjs [DIR | FILE.jsonl ...] [--out FILE]
 // Default: every results/*.jsonl, written to results/README.md.
-import { readFileSync, readdirSync, existsSync, statSync } from "node:fs";
+import { readFileSync, readdirSync, existsSync, statSync, mkdirSync } from "node:fs";
 import { join, dirname, basename, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeAtomic } from "./files.mjs";
@@ -206,32 +207,94 @@ export function runsOf(records, variant, digit) {
   return records.filter((r) => r.variant === variant && r.config.digit === digit);
 }
 
-/** How much of the grid a set of runs covers, by part. */
-export function coverage(records) {
+/** What each part of the grid holds, as the coverage line names it. */
+const PART_NAMES = { 1: "OCGAN and AE", 2: "both with two more seeds", 3: "ablation and DAE", 4: "the authors' loss weights" };
+
+/**
+ * How much of the grid a set of runs covers, by part. `plan` lists the runs
+ * `npm run reproduce` was asked for (PLAN_FILE); without one, the whole
+ * 100-run grid is the measure.
+ */
+export function coverage(records, plan = []) {
   const parts = { 1: 0, 2: 0, 3: 0, 4: 0 };
-  for (let d = 0; d < GRID.digits; d++) {
-    for (const variant of ["ocgan", "ae"]) {
-      const seeds = new Set(runsOf(records, variant, d).map((r) => r.config.seed));
-      parts[1] += seeds.size > 0;
-      parts[2] += Math.min(Math.max(seeds.size - 1, 0), GRID.seeds - 1);
+  let totals = { ...GRID.parts };
+  if (plan.length) {
+    const finished = new Set(records.map((r) => r.id));
+    totals = { 1: 0, 2: 0, 3: 0, 4: 0 };
+    for (const run of plan) {
+      const part = Math.min(...run.parts);
+      totals[part]++;
+      parts[part] += finished.has(run.id);
     }
-    parts[3] += ["ocgan-dl", "ocgan-dl-dv", "dae"].filter((v) => runsOf(records, v, d).length > 0).length;
-    parts[4] += runsOf(records, "ocgan-authors", d).length > 0;
+  } else {
+    for (let d = 0; d < GRID.digits; d++) {
+      for (const variant of ["ocgan", "ae"]) {
+        const seeds = new Set(runsOf(records, variant, d).map((r) => r.config.seed));
+        parts[1] += seeds.size > 0;
+        parts[2] += Math.min(Math.max(seeds.size - 1, 0), GRID.seeds - 1);
+      }
+      parts[3] += ["ocgan-dl", "ocgan-dl-dv", "dae"].filter((v) => runsOf(records, v, d).length > 0).length;
+      parts[4] += runsOf(records, "ocgan-authors", d).length > 0;
+    }
   }
-  const done = parts[1] + parts[2] + parts[3] + parts[4];
-  const total = GRID.parts[1] + GRID.parts[2] + GRID.parts[3] + GRID.parts[4];
-  return { parts, done, total, complete: done === total };
+  const sum = (byPart) => Object.values(byPart).reduce((a, b) => a + b, 0);
+  const done = sum(parts);
+  const total = sum(totals);
+  return { parts, totals, done, total, complete: done === total };
 }
 
-function renderSection(records, title, charts) {
+/** "12 of the grid's 100 runs have finished (part 1, OCGAN and AE: 12/20; ...)", naming only the parts the grid has. */
+export function coverageText(cover) {
+  const parts = [1, 2, 3, 4].filter((p) => cover.totals[p] > 0).map((p) => `part ${p}, ${PART_NAMES[p]}: ${cover.parts[p]}/${cover.totals[p]}`);
+  return `${cover.done} of the grid's ${cover.total} runs have finished (${parts.join("; ")})`;
+}
+
+/**
+ * The plan file of a results folder: every run `npm run reproduce` was asked
+ * to record there (the union over its invocations and shards), so that a grid
+ * smaller than the whole one is measured against itself.
+ */
+export const PLAN_FILE = "plan.json";
+
+/** The planned runs of the folders holding `files` ([] where there is no plan). */
+export function readPlan(dirs) {
+  const runs = [];
+  for (const dir of new Set(dirs)) {
+    const file = join(dir, PLAN_FILE);
+    if (!existsSync(file)) continue;
+    const plan = JSON.parse(readFileSync(file, "utf8"));
+    if (!Array.isArray(plan?.runs)) throw new Error(`${file}: not a grid plan (it has no "runs" list)`);
+    runs.push(...plan.runs);
+  }
+  return runs;
+}
+
+/** Adds runs ({ id, parts, variant, digit, seed, config }) to `dir`'s plan, atomically; a run planned before keeps one entry, its parts merged. */
+export function addToPlan(dir, entries) {
+  const runs = readPlan([dir]);
+  const byId = new Map(runs.map((r) => [r.id, r]));
+  for (const { id, parts, variant, digit, seed, config } of entries) {
+    const known = byId.get(id);
+    if (known) known.parts = [...new Set([...known.parts, ...parts])].sort();
+    else {
+      const run = { id, parts: [...parts], variant, digit, seed, preset: config.preset, settings: settingsKey(config) };
+      byId.set(id, run);
+      runs.push(run);
+    }
+  }
+  mkdirSync(dir, { recursive: true });
+  writeAtomic(join(dir, PLAN_FILE), JSON.stringify({ about: "The runs npm run reproduce was asked to record in this folder; render-results.mjs measures the grid's coverage against them.", runs }, null, 1) + "\n");
+}
+
+function renderSection(records, title, charts, plan) {
   const byVariant = (variant, digit, protocol = "protocol1") => runsOf(records, variant, digit).map((r) => r.auc[protocol]);
   const config = (records.find((r) => r.variant === "ocgan") ?? records[0]).config;
-  const cover = coverage(records);
+  const cover = coverage(records, plan);
   const out = [];
   out.push(`## ${title}`, "");
   out.push(cover.complete
     ? `Complete: all ${cover.total} runs of the grid.`
-    : `**PARTIAL**: ${cover.done} of the grid's ${cover.total} runs have finished (part 1, OCGAN and AE: ${cover.parts[1]}/${GRID.parts[1]}; part 2, both with two more seeds: ${cover.parts[2]}/${GRID.parts[2]}; part 3, ablation and DAE: ${cover.parts[3]}/${GRID.parts[3]}; part 4, the authors' loss weights: ${cover.parts[4]}/${GRID.parts[4]}). Every number below is over the runs finished so far.`);
+    : `**PARTIAL**: ${coverageText(cover)}. Every number below is over the runs finished so far.`);
   out.push("");
   const hyper = ["base", "visualBase", "latent", "batch", "epochs", "patience", "lr", "beta1", "beta2", "lambda", "latentWeight", "miningSteps", "miningLr", "warmupEpochs"];
   const authors = records.find((r) => r.variant === "ocgan-authors");
@@ -348,7 +411,7 @@ function renderSection(records, title, charts) {
  * The whole README for a set of records, one section per preset and settings,
  * and each section's chart: { markdown, charts: [{ file, svg }] }.
  */
-export function renderMarkdown(records, { sources = [], problems = [] } = {}) {
+export function renderMarkdown(records, { sources = [], problems = [], plan = [] } = {}) {
   const charts = [];
   const groups = new Map();
   for (const r of records) {
@@ -380,7 +443,8 @@ export function renderMarkdown(records, { sources = [], problems = [] } = {}) {
     const curves = validationChart(rs, `In-class validation MSE per epoch, ${setName}`);
     const validation = curves ? file.replace(/^auc-/, "validation-") : null;
     if (curves) charts.push({ file: validation, svg: curves });
-    out.push(renderSection(rs, title, { auc: file, validation }));
+    const settings = settingsKey(rs[0].config);
+    out.push(renderSection(rs, title, { auc: file, validation }, plan.filter((p) => p.preset === preset && p.settings === settings)));
   }
   if (problems.length) out.push("### Lines skipped", "", ...problems.map((p) => `- ${p}`), "");
   return { markdown: out.join("\n").replace(/\n{3,}/g, "\n\n"), charts };
@@ -399,7 +463,8 @@ export function resultFiles(paths) {
 /** Renders the records of `files` into the markdown file `out` and its charts beside it, atomically; returns what it rendered. */
 export function renderFiles(files, out) {
   const { records, problems } = readRecords(files);
-  const { markdown, charts } = renderMarkdown(records, { sources: files.map((f) => `${basename(dirname(resolve(f)))}/${basename(f)}`), problems });
+  const plan = readPlan(files.map((f) => dirname(resolve(f))));
+  const { markdown, charts } = renderMarkdown(records, { sources: files.map((f) => `${basename(dirname(resolve(f)))}/${basename(f)}`), problems, plan });
   for (const { file, svg } of charts) writeAtomic(join(dirname(out), file), svg);
   writeAtomic(out, markdown);
   return { out, files: files.length, records: records.length, charts: charts.map((c) => c.file), problems };

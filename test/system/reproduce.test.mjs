@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { lockFolder } from "../../scripts/lock.mjs";
+import { addToPlan } from "../../scripts/render-results.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const reproduce = join(root, "dist/cli/reproduce.mjs");
@@ -222,7 +223,9 @@ test("reproduce: a tiny grid of two runs, as two shards (Chromium launched, and 
   assert.ok(!existsSync(join(work, "results", "owner.lock")), "the results folder's lock is released");
   const readme = readFileSync(join(work, "results", "README.md"), "utf8");
   assert.match(readme, /## Preset `tiny`/);
-  assert.match(readme, /\*\*PARTIAL\*\*: 2 of the grid's 100 runs/);
+  assert.match(readme, /Complete: all 2 runs of the grid\./, "measured against the grid asked for (plan.json), not the whole one");
+  const plan = JSON.parse(readFileSync(join(work, "results", "plan.json"), "utf8"));
+  assert.deepEqual(plan.runs.map((r) => [r.id, r.parts]), ids.map((id) => [id, [1]]), "both shards planned the same two runs, once each");
   assert.match(readme, /\*\*NOT CONVERGED\*\*: 2 of 2 runs were not stopped by a patience \(reached the cap of 1 epochs\)/);
   assert.ok(readme.includes(`| 0 | 0.998 | ${oc.auc.protocol1.toFixed(3)} | 1 |`), "digit 0: the paper's .998 beside our OCGAN");
 
@@ -368,6 +371,17 @@ test("render-results: mean ± std over seeds beside the paper, the ablation, PAR
   md = readFileSync(join(dir, "README.md"), "utf8");
   assert.match(md, /\*\*NOT CONVERGED\*\*: 1 of 2 runs were not stopped by a patience \(reached the cap of 300 epochs\); 1 of them selected their last epoch/);
   assert.ok(md.includes("| 300 of 300 (cap) |"));
+
+  // A smaller grid (digit 8, three seeds) is measured against its plan, not the whole grid.
+  const studyDir = join(work, "render-study");
+  const study = [1, 2, 3].flatMap((seed) => [fake("ocgan", 8, seed, 0.9), fake("ae", 8, seed, 0.8)]);
+  addToPlan(studyDir, study.map((r) => ({ ...r, parts: [r.seed === 1 ? 1 : 2] })));
+  addToPlan(studyDir, study.slice(0, 2).map((r) => ({ ...r, parts: [3] })));
+  writeFileSync(join(studyDir, "fast.jsonl"), study.slice(0, 4).map((r) => JSON.stringify(r)).join("\n") + "\n");
+  r = await run(renderer, [studyDir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(readFileSync(join(studyDir, "README.md"), "utf8"), /\*\*PARTIAL\*\*: 4 of the grid's 6 runs have finished \(part 1, OCGAN and AE: 2\/2; part 2, both with two more seeds: 2\/4\)\./);
+  assert.deepEqual(JSON.parse(readFileSync(join(studyDir, "plan.json"), "utf8")).runs[0].parts, [1, 3], "planned twice: one entry, both parts");
 
   // No records: the table says so rather than showing numbers.
   const emptyDir = join(work, "render-empty");
